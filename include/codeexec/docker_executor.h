@@ -1,25 +1,31 @@
 // DockerCommandLineCodeExecutor: runs each code block inside a Docker container, so that code
 // cannot touch this host beyond the work folder it is given.
 //
-// Create() talks to the Docker daemon over its Unix socket (the `docker_host` option, else
-// $DOCKER_HOST, else /var/run/docker.sock), pulls `image` if the daemon does not have it, and
-// starts one container for the executor's lifetime: an idle shell with `work_dir` mounted
-// read-write at /workspace, its working directory. Every container carries the label `codeexec`
-// (and `codeexec.owner`, naming this process), so `codeexec docker gc` can find leftovers.
+// Create() talks to the Docker daemon (the `docker_host` option, else $DOCKER_HOST, else
+// /var/run/docker.sock; unix:// or plain tcp://), pulls `image` if the daemon does not have it,
+// and starts one container for the executor's lifetime, with `work_dir` at /workspace, its
+// working directory: bind-mounted read-write when the daemon can see this host's files, copied in
+// before each block and out after it otherwise (`bind_work_dir`). Every container carries the
+// label `codeexec` (and `codeexec.owner`, naming this process), so `codeexec docker gc` can find
+// leftovers. With `warm_pool`, containers of the same configuration are started ahead of need
+// and Create() takes one (see DrainWarmPool).
 //
 // Blocks follow the local executor's rules (see local_executor.h): the same file-name rule and
 // language table, one file per block written into `work_dir` on this host, blocks run in order
 // until the first failure, output interleaved as produced and capped at `output_limit`. Each
-// block runs through the daemon's exec API with the interpreter found *inside the container*
-// (the first of the language's tools on the container's PATH). A block that runs past `timeout`,
-// or whose execution is cancelled, is killed together with every other process in the container
-// (only the idle shell survives), so nothing it started, even detached, outlives it; the output
-// so far is kept and "\nTimeout" (exit code 124) or "\nCancelled" (125) appended. A block killed
-// for exceeding `memory_limit` reports ExecutionStatus::kMemoryLimit. Stdout and stderr reach
-// the daemon through separate pipes that it forwards independently: writes a moment apart keep
-// their order, but writes microseconds apart on different streams may arrive swapped. Processes a
-// block leaves running in the background when it exits normally stay in the container (the daemon
-// waits up to about 2 s for their output before ending the block).
+// block runs with the interpreter found *inside the container* (the first of the language's tools
+// on the container's PATH), through codeexec's runner: a small static program that is the
+// container's main process and takes blocks over the daemon's attach stream (`use_runner`; when
+// it is off, or the daemon runs on another CPU architecture, blocks go through the daemon's exec
+// API instead, and the container's main process is an idle shell). A block's end is its main
+// process's exit: the runner then kills whatever the block left running in the container. A
+// block that runs past `timeout`, or whose execution is cancelled, is killed together with
+// everything it started, even detached processes; the output so far is kept and "\nTimeout"
+// (exit code 124) or "\nCancelled" (125) appended. A block killed for exceeding `memory_limit`
+// reports ExecutionStatus::kMemoryLimit. Stdout and stderr travel through separate pipes: writes
+// a moment apart keep their order, but writes microseconds apart on different streams may arrive
+// swapped. (Through the exec API, processes a block leaves in the background when it exits
+// normally stay in the container, and the daemon waits up to about 2 s for their output.)
 //
 // Lifetime: Stop() removes the container (with auto_remove; otherwise stops it, and with
 // stop_container false leaves it running) and then a temporary work folder; the destructor calls
@@ -44,11 +50,13 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "codeexec/executor.h"
+#include "codeexec/functions.h"
 #include "codeexec/languages.h"
 
 namespace codeexec {
@@ -102,8 +110,26 @@ struct DockerExecutorOptions {
   std::map<std::string, ExecutionPolicy> execution_policies;
   // Append a JSON line per block to work_dir/codeexec-runs.jsonl.
   bool run_log = true;
-  // The daemon's address, unix:///path/docker.sock. Empty: $DOCKER_HOST, else the default.
+  // Delete each block's source file (and compiled program) after it ran.
+  bool cleanup_code_files = false;
+  // Python user functions, written to `work_dir/<functions_module>.py` before the first
+  // execution and loaded (their packages pip-installed) in the container.
+  std::vector<PythonFunction> functions;
+  std::string functions_module = "functions";
+  // The daemon's address: unix:///path/docker.sock, or tcp://HOST[:PORT] (plain TCP). Empty:
+  // $DOCKER_HOST, else the default socket.
   std::string docker_host;
+  // Mount `work_dir` (true) or copy it in before each block and out after it (false: for a daemon
+  // that cannot see this host's files). Unset: mount for a unix:// daemon, copy for tcp://.
+  std::optional<bool> bind_work_dir;
+  // Run blocks through codeexec's runner (the container's main process, over the attach stream);
+  // false: through the daemon's exec API. Falls back to exec by itself when the daemon's CPU
+  // architecture is not this build's.
+  bool use_runner = true;
+  // Keep this many containers of this configuration started ahead, so that the next executor
+  // created with it is ready at once. 0: off. Needs auto_remove, stop_container and no
+  // container_name.
+  std::size_t warm_pool = 0;
   LanguageTable languages = LanguageTable::Default();
 };
 
@@ -125,13 +151,21 @@ class DockerCommandLineCodeExecutor final : public CodeExecutor {
   const std::string& container_name() const;
   // Changes at Restart().
   std::string container_id() const;
+  // Whether blocks run through codeexec's runner (else through the exec API).
+  bool uses_runner() const;
+
+  // Removes the containers the warm pool keeps for every configuration, waiting for those being
+  // started, and stops refilling until an executor with `warm_pool` is created again. Also done
+  // at exit.
+  static void DrainWarmPool();
 
   // Builds an executor from a JSON configuration (the registry's "docker" factory). Keys: image,
   // container_name, timeout (seconds), work_dir, bind_dir, auto_remove, stop_container,
   // extra_volumes ([...]), extra_hosts ([...]), env ({...}), init_command, network_mode,
   // memory_limit (bytes, or a string such as "512m"), cpus, pids_limit, labels ({...}), user,
   // output_limit (bytes), python, execution_policies ({"lang": "run"|"save"}), run_log,
-  // docker_host. Unknown keys are errors.
+  // cleanup_code_files, functions ([{"source", "imports", "packages"}]), functions_module,
+  // docker_host, bind_work_dir, use_runner, warm_pool. Unknown keys are errors.
   static Result<std::unique_ptr<CodeExecutor>> FromJson(std::string_view json_config);
 
  protected:

@@ -7,6 +7,8 @@
 
 #include "codeexec/log.h"
 #include "docker/leftovers.h"
+#include "docker/runner_binary.h"
+#include "docker/tar.h"
 
 namespace codeexec::docker {
 namespace {
@@ -14,25 +16,8 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = Container::Clock;
 
-double WallSeconds() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-// The exec's exit code once the daemon has recorded it: the stream can close a moment before.
-Result<int> WaitForExitCode(const DockerClient& client, const std::string& exec_id) {
-  auto delay = 1ms;
-  for (Clock::time_point give_up = Clock::now() + 10s;;) {
-    auto state = client.InspectExec(exec_id);
-    if (!state) return tl::unexpected(state.error());
-    if (!state->running && state->exit_code) return *state->exit_code;
-    if (Clock::now() > give_up) {
-      return MakeError(ErrorCode::kInternal,
-                       "the Docker daemon closed a command's output but never reported its exit");
-    }
-    std::this_thread::sleep_for(delay);
-    delay = std::min(delay * 2, std::chrono::milliseconds(50));
-  }
-}
+// How long a new container's runner may take to greet.
+constexpr auto kRunnerStartTimeout = 30s;
 
 bool KilledBySigkill(int exit_code) { return exit_code == 128 + 9; }
 
@@ -57,7 +42,7 @@ std::vector<std::string> IdleCommand(bool lifeline) {
   // PID 1 of a PID namespace gets no signal it has no handler for, hence the trap: `docker stop`
   // then ends the container at once instead of after its grace period. The shell waits for a
   // child rather than sleeping itself, so that it reaps the orphans blocks leave behind (a wait
-  // reaps any child). KillAll's `kill -9 -1` kills that child too; the loop starts another.
+  // reaps any child). A timeout's `kill -9 -1` kills that child too; the loop starts another.
   // With a lifeline, the child reads the container's stdin (kept as fd 3, since background
   // commands get /dev/null), which reaches end-of-file when the executor's attach connection
   // closes: at Stop(), or when the executor's process dies.
@@ -84,11 +69,15 @@ Container::~Container() {
   if (auto stopped = Stop(); !stopped) Log(LogLevel::kWarning, stopped.error().message());
 }
 
-Result<void> Container::CreateAndStart() {
+ContainerConfig Container::MakeConfig() const {
   ContainerConfig config;
   config.name = spec_.name;
   config.image = spec_.image;
-  config.entrypoint = IdleCommand(spec_.stop_container);
+  if (spec_.use_runner) {
+    config.entrypoint = {std::string(kRunnerInContainer)};
+  } else {
+    config.entrypoint = IdleCommand(spec_.stop_container);
+  }
   config.working_dir = std::string(kWorkspace);
   config.env = spec_.env;
   config.labels = spec_.labels;
@@ -96,7 +85,12 @@ Result<void> Container::CreateAndStart() {
   // latter at -O2.
   config.labels.insert_or_assign(std::string(kContainerLabel), std::string("1"));
   config.labels.insert_or_assign(std::string(kOwnerLabel), OwnerLabelValue());
-  config.binds.push_back(fmt::format("{}:{}:rw", spec_.workspace_source, kWorkspace));
+  if (!spec_.workspace_source.empty()) {
+    config.binds.push_back(fmt::format("{}:{}:rw", spec_.workspace_source, kWorkspace));
+  }
+  if (spec_.use_runner && !spec_.runner_source.empty()) {
+    config.binds.push_back(fmt::format("{}:{}:ro", spec_.runner_source, kRunnerInContainer));
+  }
   config.binds.insert(config.binds.end(), spec_.extra_volumes.begin(), spec_.extra_volumes.end());
   config.extra_hosts = spec_.extra_hosts;
   config.network_mode = spec_.network_mode;
@@ -105,9 +99,15 @@ Result<void> Container::CreateAndStart() {
   config.nano_cpus = spec_.nano_cpus;
   config.pids_limit = spec_.pids_limit;
   config.auto_remove = spec_.auto_remove;
-  config.open_stdin = spec_.stop_container;
+  // The runner reads its requests from stdin; the stdin of either main process is the lifeline
+  // that ends the container when this process lets go of it.
+  config.open_stdin = spec_.use_runner || spec_.stop_container;
+  config.stdin_once = spec_.stop_container;
+  return config;
+}
 
-  auto id = CreateReplacingLeftover(config);
+Result<void> Container::CreateAndStart() {
+  auto id = CreateReplacingLeftover(MakeConfig());
   if (!id) return tl::unexpected(id.error());
   id_ = *id;
   stopped_ = false;
@@ -117,18 +117,59 @@ Result<void> Container::CreateAndStart() {
     }
     return tl::unexpected(std::move(error));
   };
-  // Attached before the start, so that the idle shell never sees its stdin without a holder.
-  if (spec_.stop_container) {
-    auto lifeline = client_.AttachStdin(id_);
-    if (!lifeline) return fail(lifeline.error());
-    lifeline_ = std::move(*lifeline);
-  }
-  if (auto started = client_.StartContainer(id_); !started) {
-    return fail(Error(started.error().code(),
-                      fmt::format("{} (image {})", started.error().message(), spec_.image)));
+  if (auto uploaded = UploadStartupFiles(); !uploaded) return fail(uploaded.error());
+  if (auto started = AttachAndStart(); !started) return fail(started.error());
+  if (spec_.workspace_source.empty()) {
+    // The init command sees the work folder's files, as it would through a mount.
+    sync_ =
+        std::make_unique<WorkspaceSync>(client_, id_, spec_.host_work_dir, std::string(kWorkspace));
+    if (auto synced = SyncIn(); !synced) return fail(synced.error());
   }
   if (auto init = RunInitCommand(); !init) return fail(init.error());
   return {};
+}
+
+// Before the start: the runner when it is not mounted, and, when the work folder is copied
+// rather than mounted, a /workspace that any user the code runs as may write.
+Result<void> Container::UploadStartupFiles() {
+  bool upload_runner = spec_.use_runner && spec_.runner_source.empty();
+  bool open_workspace = spec_.workspace_source.empty();
+  if (!upload_runner && !open_workspace) return {};
+  TarWriter writer;
+  if (upload_runner) AddRunnerTo(writer);
+  if (open_workspace) writer.AddDirectory(kWorkspace.substr(1), 0777, 0);
+  return client_.PutArchive(id_, "/", writer.Finish());
+}
+
+Result<void> Container::AttachAndStart() {
+  // Attached before the start, so that the main process never sees its stdin without a holder,
+  // and no byte the runner writes is missed.
+  if (spec_.use_runner) {
+    auto attached = client_.Attach(id_, /*output=*/true);
+    if (!attached) return tl::unexpected(attached.error());
+    runner_ = std::make_unique<RunnerChannel>(std::move(*attached));
+  } else if (spec_.stop_container) {
+    auto attached = client_.Attach(id_, /*output=*/false);
+    if (!attached) return tl::unexpected(attached.error());
+    lifeline_ = std::move(attached->fd);
+  }
+  if (auto started = client_.StartContainer(id_); !started) {
+    return MakeError(started.error().code(),
+                     fmt::format("{} (image {})", started.error().message(), spec_.image));
+  }
+  if (!runner_) return {};
+  auto ready = runner_->AwaitReady(Clock::now() + kRunnerStartTimeout);
+  if (ready) return {};
+  auto state = client_.InspectContainer(id_);
+  return MakeError(
+      ready.error().code(),
+      fmt::format("codeexec's runner did not start in a container of {} ({}{}). Set the option "
+                  "use_runner to false to run code through `docker exec` instead.",
+                  spec_.image, ready.error().message(),
+                  state && !state->running
+                      ? fmt::format("; the container exited with code {}{}", state->exit_code,
+                                    state->error.empty() ? "" : ": " + state->error)
+                      : ""));
 }
 
 Result<std::string> Container::CreateReplacingLeftover(const ContainerConfig& config) {
@@ -157,7 +198,7 @@ Result<void> Container::RunInitCommand() {
   if (spec_.init_command.empty()) return {};
   ExecConfig config{{"/bin/sh", "-c", spec_.init_command}, {}, std::string(kWorkspace), spec_.user};
   OutputCollector output(64 << 10);
-  auto outcome = Exec(config, Clock::now() + spec_.init_timeout, CancellationToken(), output);
+  auto outcome = Run(config, Clock::now() + spec_.init_timeout, CancellationToken(), output);
   if (!outcome) return tl::unexpected(outcome.error());
   std::string text = output.Finish().output;
   if (outcome->timed_out) {
@@ -173,8 +214,8 @@ Result<void> Container::RunInitCommand() {
   return {};
 }
 
-Result<ExecOutcome> Container::Exec(const ExecConfig& config, Clock::time_point deadline,
-                                    const CancellationToken& cancel, OutputCollector& output) {
+Result<ExecOutcome> Container::Run(const ExecConfig& config, Clock::time_point deadline,
+                                   const CancellationToken& cancel, OutputCollector& output) {
   ExecOutcome outcome;
   if (cancel.IsCancelled()) {
     outcome.cancelled = true;
@@ -185,72 +226,57 @@ Result<ExecOutcome> Container::Exec(const ExecConfig& config, Clock::time_point 
                      fmt::format("the container {} was stopped", spec_.name));
   }
   double started = WallSeconds();
-  auto exec_id = client_.CreateExec(id_, config);
-  if (!exec_id) return tl::unexpected(GoneError(exec_id.error()));
-  // On the deadline or cancellation, everything in the container but its idle shell is killed
-  // while the stream is still read, so output produced up to the kill still arrives.
-  std::optional<Result<void>> killed;
-  StreamControl control;
-  control.deadline = deadline;
-  control.cancel_fd = cancel.wait_fd();
-  control.on_interrupt = [&](StreamEnd) { killed = KillAll(); };
-  auto end = client_.StartExec(*exec_id, control, [&](OutputStream stream, std::string_view bytes) {
-    output.Append(stream, bytes);
-  });
-  if (!end) return tl::unexpected(GoneError(end.error()));
-  if (*end != StreamEnd::kClosed) {
-    (*end == StreamEnd::kDeadline ? outcome.timed_out : outcome.cancelled) = true;
-    if (!killed) killed = KillAll();  // interrupted before the stream even began
-    if (!*killed) return tl::unexpected(killed->error());
+  std::optional<bool> out_of_memory;  // when the runner could tell
+  if (runner_) {
+    auto ran =
+        runner_->Run({config.command, config.env, config.working_dir}, deadline, cancel, output);
+    if (!ran) return tl::unexpected(GoneError(ran.error()));
+    outcome.exit_code = ran->exit_code;
+    outcome.timed_out = ran->timed_out;
+    outcome.cancelled = ran->cancelled;
+    out_of_memory = ran->out_of_memory;
+  } else {
+    auto ran = RunExec(client_, id_, config, deadline, cancel, output);
+    if (!ran) return tl::unexpected(GoneError(ran.error()));
+    outcome = *ran;
+  }
+  if (!KilledBySigkill(outcome.exit_code) || outcome.timed_out || outcome.cancelled) {
     return outcome;
   }
-  auto exit_code = WaitForExitCode(client_, *exec_id);
-  if (!exit_code) return tl::unexpected(GoneError(exit_code.error()));
-  outcome.exit_code = *exit_code;
-  if (KilledBySigkill(outcome.exit_code)) {
-    // The kernel kills with SIGKILL both for a memory limit and when the container's init dies.
-    auto state = client_.InspectContainer(id_);
-    if (!state || !state->running) {
-      return tl::unexpected(GoneError(Error(ErrorCode::kFailedPrecondition, "killed")));
-    }
-    auto oom = WaitForOomEvent(started);
-    if (!oom) return tl::unexpected(oom.error());
-    outcome.out_of_memory = *oom;
+  if (out_of_memory) {
+    outcome.out_of_memory = *out_of_memory;
+    return outcome;
   }
+  // The kernel kills with SIGKILL both for a memory limit and when the container's init dies.
+  auto state = client_.InspectContainer(id_);
+  if (!state || !state->running) {
+    return tl::unexpected(GoneError(Error(ErrorCode::kFailedPrecondition, "killed")));
+  }
+  auto oom = WaitForOomEvent(client_, id_, started);
+  if (!oom) return tl::unexpected(oom.error());
+  outcome.out_of_memory = *oom;
   return outcome;
 }
 
-Result<bool> Container::WaitForOomEvent(double since) const {
-  // The daemon logs the OOM event from its own event stream, possibly a moment after the exec's
-  // exit: look again briefly before concluding there was none.
-  for (auto delay : {0ms, 20ms, 50ms, 100ms, 200ms}) {
-    std::this_thread::sleep_for(delay);
-    auto seen = client_.OomEventBetween(id_, since, WallSeconds());
-    if (!seen || *seen) return seen;
-  }
-  return false;
-}
-
-Result<void> Container::KillAll() {
-  // As root, so that processes of any user die; `kill -1` spares the caller and the namespace's
-  // init (the idle shell).
-  ExecConfig config{{"/bin/sh", "-c", "kill -9 -1 2>/dev/null; exit 0"}, {}, "/", "0"};
-  auto exec_id = client_.CreateExec(id_, config);
-  if (!exec_id) return tl::unexpected(GoneError(exec_id.error()));
-  StreamControl control;
-  control.deadline = Clock::now() + 30s;
-  auto end = client_.StartExec(*exec_id, control, [](OutputStream, std::string_view) {});
-  if (!end) return tl::unexpected(GoneError(end.error()));
-  if (*end != StreamEnd::kClosed) {
-    return MakeError(
-        ErrorCode::kTimeout,
-        fmt::format("killing the processes in the container {} took more than 30 s", spec_.name));
-  }
+Result<void> Container::SyncIn() {
+  if (!sync_ || stopped_) return {};
+  auto synced = sync_->Upload();
+  if (!synced) return tl::unexpected(GoneError(synced.error()));
   return {};
 }
 
+Result<void> Container::SyncOut() {
+  if (!sync_ || stopped_) return {};
+  auto synced = sync_->Download();
+  if (!synced) return tl::unexpected(GoneError(synced.error()));
+  return {};
+}
+
+bool Container::LooksUsable() const { return !stopped_ && (!runner_ || runner_->Idle()); }
+
 Error Container::GoneError(const Error& cause) const {
-  if (cause.code() != ErrorCode::kNotFound && cause.code() != ErrorCode::kFailedPrecondition) {
+  if (cause.code() != ErrorCode::kNotFound && cause.code() != ErrorCode::kFailedPrecondition &&
+      cause.code() != ErrorCode::kUnavailable) {
     return cause;
   }
   auto state = client_.InspectContainer(id_);
@@ -270,11 +296,18 @@ Error Container::GoneError(const Error& cause) const {
   return cause;
 }
 
+void Container::ReleaseConnections() {
+  runner_.reset();
+  lifeline_.Reset();
+  sync_.reset();
+}
+
 Result<void> Container::Discard() {
   if (stopped_) return {};
   stopped_ = true;
-  lifeline_.Reset();
-  return RemoveAndWait(client_, id_);
+  auto removed = RemoveAndWait(client_, id_);
+  ReleaseConnections();
+  return removed;
 }
 
 Result<void> Container::Recreate() {
@@ -284,8 +317,10 @@ Result<void> Container::Recreate() {
 
 Result<void> Container::Stop() {
   if (stopped_) return {};
+  stopped_ = true;
   if (!spec_.stop_container) {
-    stopped_ = true;
+    // The container's stdin stays open without us (stdin_once is off), so it keeps running.
+    ReleaseConnections();
     Log(LogLevel::kInfo,
         fmt::format("leaving the container {} running (stop_container is off)", spec_.name));
     return {};
@@ -293,13 +328,12 @@ Result<void> Container::Stop() {
   if (spec_.auto_remove) {
     // Force removal kills and removes in one call; no grace period, as the container holds no
     // state worth one.
-    stopped_ = true;
-    lifeline_.Reset();
-    return RemoveAndWait(client_, id_);
+    auto removed = RemoveAndWait(client_, id_);
+    ReleaseConnections();
+    return removed;
   }
-  stopped_ = true;
   auto stopped = client_.StopContainer(id_, 1);
-  lifeline_.Reset();
+  ReleaseConnections();
   if (!stopped && stopped.error().code() != ErrorCode::kNotFound) return stopped;
   return {};
 }

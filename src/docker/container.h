@@ -1,14 +1,20 @@
 // Container: one container that codeexec started and owns, from creation to removal.
 //
-// Start() creates the container from `ContainerSpec` (an idle shell as its only long-lived
-// process), holds its stdin open when the container must die with this process, starts it and
-// runs the init command. Exec() runs a command in it, streaming output into an OutputCollector;
-// on the deadline or cancellation it kills every process in the container but the idle shell
-// (`kill -9 -1` from inside the container's PID namespace spares only its init and the caller),
-// so nothing a block started survives. Stop() removes or stops it as configured; the destructor
-// calls Stop(). Nothing is left behind when Start() fails.
+// Start() creates the container from `ContainerSpec` and starts it. Its main process is either
+// codeexec-runner (runner_channel.h), driven over the attach stream, which runs each command in
+// its own session and kills everything the command left when it ends; or, when the runner cannot
+// be used, an idle shell, with commands run through the daemon's exec API (exec_run.h) and a
+// timeout killing every process but the shell. Either way the container's stdin is held open by
+// this process when the container must die with it (the runner, or the idle shell, exits at its
+// end-of-file). Start() then runs the init command. Run() runs a command, streaming its output
+// into an OutputCollector.
 //
-// Not thread-safe: the executor serializes calls.
+// The work folder reaches /workspace by a bind mount, or, when the daemon cannot mount it (a
+// remote daemon, or bind_work_dir off), by copying (workspace_sync.h): SyncIn() before a block,
+// SyncOut() after it; both do nothing with a bind mount.
+//
+// Stop() removes or stops the container as configured; the destructor calls Stop(). Nothing is
+// left behind when Start() fails. Not thread-safe: the executor serializes calls.
 #ifndef CODEEXEC_SRC_DOCKER_CONTAINER_H_
 #define CODEEXEC_SRC_DOCKER_CONTAINER_H_
 
@@ -21,6 +27,9 @@
 #include "codeexec/cancellation.h"
 #include "codeexec/error.h"
 #include "docker/docker_client.h"
+#include "docker/exec_run.h"
+#include "docker/runner_channel.h"
+#include "docker/workspace_sync.h"
 #include "process/output_collector.h"
 #include "process/unique_fd.h"
 
@@ -32,7 +41,10 @@ inline constexpr std::string_view kWorkspace = "/workspace";
 struct ContainerSpec {
   std::string image;
   std::string name;
-  std::string workspace_source;  // host path mounted at kWorkspace
+  // The host path the daemon mounts at kWorkspace; empty: nothing is mounted and `host_work_dir`
+  // is copied in and out instead.
+  std::string workspace_source;
+  std::string host_work_dir;
   std::vector<std::string> extra_volumes;
   std::vector<std::string> extra_hosts;
   std::vector<std::string> env;  // NAME=VALUE
@@ -44,15 +56,12 @@ struct ContainerSpec {
   int64_t pids_limit = 0;
   bool auto_remove = true;
   bool stop_container = true;
+  // The container's main process is codeexec-runner; otherwise an idle shell, and the exec API.
+  bool use_runner = true;
+  // Where the runner program is on the daemon's host, to bind-mount; empty: it is uploaded.
+  std::string runner_source;
   std::string init_command;
   std::chrono::milliseconds init_timeout{std::chrono::seconds(60)};
-};
-
-struct ExecOutcome {
-  int exit_code = 0;
-  bool timed_out = false;
-  bool cancelled = false;
-  bool out_of_memory = false;  // the kernel's OOM killer acted in the container during the exec
 };
 
 class Container {
@@ -66,15 +75,22 @@ class Container {
 
   const std::string& id() const { return id_; }
   const std::string& name() const { return spec_.name; }
+  const ContainerSpec& spec() const { return spec_; }
   const DockerClient& client() const { return client_; }
 
-  // Runs `config` and waits for it to finish, for `deadline` or for `cancel`. Errors: the daemon
-  // failing, or the container no longer running (kFailedPrecondition, saying to Restart()).
-  Result<ExecOutcome> Exec(const ExecConfig& config, Clock::time_point deadline,
-                           const CancellationToken& cancel, OutputCollector& output);
+  // Runs `config` (its user is the container's with the runner) and waits for it to finish, for
+  // `deadline` or for `cancel`. Errors: the daemon failing, a program that cannot start, or the
+  // container no longer running (kFailedPrecondition, saying to Restart()).
+  Result<ExecOutcome> Run(const ExecConfig& config, Clock::time_point deadline,
+                          const CancellationToken& cancel, OutputCollector& output);
 
-  // Kills every process in the container except its idle shell.
-  Result<void> KillAll();
+  // Copies the work folder's changes in, or the container's out (no-ops with a bind mount).
+  Result<void> SyncIn();
+  Result<void> SyncOut();
+
+  // Whether the container can take a block now without a round trip: started, and its runner
+  // open and quiet (a warm container that died while it waited is not).
+  bool LooksUsable() const;
 
   // Removes (or stops) this container and starts a new one from the same spec.
   Result<void> Recreate();
@@ -87,22 +103,29 @@ class Container {
   Container(DockerClient client, ContainerSpec spec)
       : client_(std::move(client)), spec_(std::move(spec)) {}
 
+  ContainerConfig MakeConfig() const;
   Result<void> CreateAndStart();
   Result<std::string> CreateReplacingLeftover(const ContainerConfig& config);
+  Result<void> UploadStartupFiles();
+  Result<void> AttachAndStart();
   Result<void> RunInitCommand();
-  Result<bool> WaitForOomEvent(double since) const;
+  Result<ExecOutcome> RunThroughRunner(const ExecConfig& config, Clock::time_point deadline,
+                                       const CancellationToken& cancel, OutputCollector& output);
   Error GoneError(const Error& cause) const;
+  void ReleaseConnections();
   Result<void> Discard();
 
   DockerClient client_;
   ContainerSpec spec_;
   std::string id_;
-  UniqueFd lifeline_;  // the container's stdin; closing it stops the container
+  std::unique_ptr<RunnerChannel> runner_;  // with use_runner
+  UniqueFd lifeline_;  // without the runner: the container's stdin; closing it stops the container
+  std::unique_ptr<WorkspaceSync> sync_;  // without a workspace mount
   bool stopped_ = true;
 };
 
-// The idle command a codeexec container runs as PID 1. With `lifeline`, it exits when its stdin
-// reaches end-of-file; it always exits at once on SIGTERM.
+// The idle command a codeexec container runs as PID 1 when its runner cannot be used. With
+// `lifeline`, it exits when its stdin reaches end-of-file; it always exits at once on SIGTERM.
 std::vector<std::string> IdleCommand(bool lifeline);
 
 }  // namespace codeexec::docker

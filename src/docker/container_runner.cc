@@ -40,8 +40,12 @@ Result<RunOutcome> ContainerRunner::Run(const SpawnSpec& spec, const RunLimits& 
   }
   config.working_dir = spec.cwd.empty() ? std::string(kWorkspace) : ToContainerPath(spec.cwd);
   config.user = user_;
-  auto exec = container_->Exec(config, limits.deadline, cancel, output);
+  // Without a mount, the block's files go in first and what it wrote comes out after, whatever
+  // the outcome (a timed-out block's partial files too).
+  if (auto synced = container_->SyncIn(); !synced) return tl::unexpected(synced.error());
+  auto exec = container_->Run(config, limits.deadline, cancel, output);
   if (!exec) return tl::unexpected(exec.error());
+  if (auto synced = container_->SyncOut(); !synced) return tl::unexpected(synced.error());
   RunOutcome outcome;
   outcome.exit_code = exec->exit_code;
   outcome.signal = exec->exit_code > 128 ? exec->exit_code - 128 : 0;
@@ -62,8 +66,8 @@ std::optional<std::string> ContainerRunner::ResolveTool(const LanguageSpec& spec
       user_};
   config.command.insert(config.command.end(), spec.tools.begin(), spec.tools.end());
   OutputCollector output(4096);
-  auto exec = container_->Exec(config, Container::Clock::now() + std::chrono::seconds(30),
-                               CancellationToken(), output);
+  auto exec = container_->Run(config, Container::Clock::now() + std::chrono::seconds(30),
+                              CancellationToken(), output);
   if (!exec) {
     // The daemon or the container failed, not the lookup: let the run step report that.
     Log(LogLevel::kWarning,

@@ -1,7 +1,9 @@
 // ContainerRunner: CommandLineCore's ProcessRunner for the Docker executor. Each step of a block
-// becomes an exec in the container: host paths inside the work folder are rewritten to their
-// place under /workspace, the step's environment is passed to the exec, and tools are looked up
-// on the container's PATH rather than this host's.
+// becomes a command in the container (Container::Run: through its runner, or an exec): host paths
+// inside the work folder are rewritten to their place under /workspace, the step's environment
+// is passed along, and tools are looked up on the container's PATH rather than this host's. When
+// the work folder is copied rather than mounted, its changes are copied in before each step and
+// the container's out after it.
 //
 // Not thread-safe: the Docker executor runs one execution at a time.
 #ifndef CODEEXEC_SRC_DOCKER_CONTAINER_RUNNER_H_

@@ -69,7 +69,7 @@ json ContainerBody(const ContainerConfig& config) {
                {"Labels", config.labels},
                {"Tty", false},
                {"OpenStdin", config.open_stdin},
-               {"StdinOnce", config.open_stdin},
+               {"StdinOnce", config.open_stdin && config.stdin_once},
                {"AttachStdin", config.open_stdin},
                {"HostConfig", std::move(host)}};
   if (!config.working_dir.empty()) body["WorkingDir"] = config.working_dir;
@@ -103,7 +103,7 @@ std::string UrlEncode(std::string_view text) {
 
 Result<DockerClient> DockerClient::Connect(const DockerEndpoint& endpoint,
                                            std::chrono::milliseconds timeout) {
-  UnixHttpClient http(endpoint.socket_path);
+  DaemonHttpClient http(endpoint);
   auto ping = http.Request({"GET", "/_ping", "", ""}, timeout);
   if (!ping) {
     ErrorCode code = ping.error().code() == ErrorCode::kPermissionDenied
@@ -156,7 +156,7 @@ Result<ServerVersion> DockerClient::Version() const {
   auto body = ParseBody(*response, "/version");
   if (!body) return tl::unexpected(body.error());
   return ServerVersion{StringField(*body, "Version"), StringField(*body, "ApiVersion"),
-                       StringField(*body, "Os")};
+                       StringField(*body, "Os"), StringField(*body, "Arch")};
 }
 
 Result<void> DockerClient::InspectImage(std::string_view image) const {
@@ -166,7 +166,8 @@ Result<void> DockerClient::InspectImage(std::string_view image) const {
   return {};
 }
 
-Result<void> DockerClient::PullImage(std::string_view image) const {
+Result<void> DockerClient::PullImage(std::string_view image,
+                                     const std::function<void(std::string_view)>& progress) const {
   // Without a tag the daemon would pull every tag of the repository.
   std::string name(image), tag = "latest";
   std::size_t slash = name.rfind('/'), colon = name.rfind(':');
@@ -177,22 +178,43 @@ Result<void> DockerClient::PullImage(std::string_view image) const {
     tag = name.substr(colon + 1);
     name.resize(colon);
   }
-  auto response = Call(
-      "POST", fmt::format("/images/create?fromImage={}&tag={}", UrlEncode(name), UrlEncode(tag)),
-      "", fmt::format("pull the image {}", image), std::chrono::minutes(30));
-  if (!response) return tl::unexpected(response.error());
-  // Progress comes as a JSON object per line; a failure arrives as one with "error", after a
-  // 200 status.
-  std::size_t begin = 0;
-  while (begin < response->body.size()) {
-    std::size_t end = response->body.find('\n', begin);
-    if (end == std::string::npos) end = response->body.size();
-    json line = json::parse(response->body.substr(begin, end - begin), nullptr, false);
-    begin = end + 1;
-    if (line.is_object() && line.contains("error")) {
-      return MakeError(ErrorCode::kNotFound, fmt::format("cannot pull the image {}: Docker: {}",
-                                                         image, StringField(line, "error")));
+  HttpRequest request{
+      "POST",
+      Versioned(fmt::format("/images/create?fromImage={}&tag={}", UrlEncode(name), UrlEncode(tag))),
+      ""};
+  // Progress comes as a JSON object per line, as the pull goes on; a failure arrives as one with
+  // "error", after a 200 status.
+  std::string pending, failure;
+  auto on_line = [&](std::string_view text) {
+    json line = json::parse(text, nullptr, false);
+    if (!line.is_object()) return;
+    if (line.contains("error")) failure = StringField(line, "error");
+    std::string status = StringField(line, "status");
+    if (progress && !status.empty()) {
+      std::string detail = StringField(line, "progress");
+      progress(detail.empty() ? status : status + " " + detail);
     }
+  };
+  auto response = http_.Download(request, std::chrono::minutes(30), [&](std::string_view bytes) {
+    pending.append(bytes);
+    for (std::size_t end; (end = pending.find('\n')) != std::string::npos;) {
+      on_line(std::string_view(pending).substr(0, end));
+      pending.erase(0, end + 1);
+    }
+    return Result<void>();
+  });
+  if (!response) {
+    return MakeError(response.error().code(), fmt::format("cannot pull the image {}: {}", image,
+                                                          response.error().message()));
+  }
+  if (!response->ok()) {
+    return MakeError(CodeForStatus(response->status),
+                     fmt::format("cannot pull the image {}: {}", image, DaemonMessage(*response)));
+  }
+  on_line(pending);
+  if (!failure.empty()) {
+    return MakeError(ErrorCode::kNotFound,
+                     fmt::format("cannot pull the image {}: Docker: {}", image, failure));
   }
   return {};
 }
@@ -296,15 +318,52 @@ Result<std::vector<ContainerSummary>> DockerClient::ListContainers(
   return containers;
 }
 
-Result<UniqueFd> DockerClient::AttachStdin(std::string_view id) const {
-  HttpRequest request{"POST", Versioned(fmt::format("/containers/{}/attach?stream=1&stdin=1", id)),
+Result<HeldConnection> DockerClient::Attach(std::string_view id, bool output) const {
+  HttpRequest request{"POST",
+                      Versioned(fmt::format("/containers/{}/attach?stream=1&stdin=1{}", id,
+                                            output ? "&stdout=1&stderr=1" : "")),
                       ""};
-  auto fd = http_.Hold(request, 1min);
-  if (!fd) {
-    return MakeError(fd.error().code(),
-                     fmt::format("cannot attach to the container: {}", fd.error().message()));
+  auto held = http_.Hold(request, 1min);
+  if (!held) {
+    return MakeError(held.error().code(),
+                     fmt::format("cannot attach to the container: {}", held.error().message()));
   }
-  return fd;
+  return held;
+}
+
+Result<void> DockerClient::PutArchive(std::string_view id, std::string_view path,
+                                      std::string tar) const {
+  HttpRequest request{"PUT",
+                      Versioned(fmt::format("/containers/{}/archive?path={}", id, UrlEncode(path))),
+                      std::move(tar), "application/x-tar"};
+  auto response = http_.Request(request, 10min);
+  std::string what = fmt::format("copy files into the container's {}", path);
+  if (!response) {
+    return MakeError(response.error().code(),
+                     fmt::format("cannot {}: {}", what, response.error().message()));
+  }
+  if (!response->ok()) {
+    return MakeError(CodeForStatus(response->status),
+                     fmt::format("cannot {}: {}", what, DaemonMessage(*response)));
+  }
+  return {};
+}
+
+Result<void> DockerClient::GetArchive(std::string_view id, std::string_view path,
+                                      const DaemonHttpClient::BodySink& sink) const {
+  HttpRequest request{
+      "GET", Versioned(fmt::format("/containers/{}/archive?path={}", id, UrlEncode(path))), ""};
+  auto response = http_.Download(request, 10min, sink);
+  std::string what = fmt::format("copy files out of the container's {}", path);
+  if (!response) {
+    return MakeError(response.error().code(),
+                     fmt::format("cannot {}: {}", what, response.error().message()));
+  }
+  if (!response->ok()) {
+    return MakeError(CodeForStatus(response->status),
+                     fmt::format("cannot {}: {}", what, DaemonMessage(*response)));
+  }
+  return {};
 }
 
 Result<std::string> DockerClient::CreateExec(std::string_view container_id,

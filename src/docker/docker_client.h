@@ -1,5 +1,5 @@
 // DockerClient: the part of the Docker Engine API that codeexec uses, over the daemon's Unix
-// socket (UnixHttpClient).
+// socket or TCP (DaemonHttpClient).
 //
 // Connect() pings the daemon and agrees on an API version (the daemon's, capped at the newest
 // this client knows); every later request carries it in its path. Calls map one-to-one to API
@@ -20,8 +20,8 @@
 #include <vector>
 
 #include "codeexec/error.h"
+#include "docker/daemon_http_client.h"
 #include "docker/docker_endpoint.h"
-#include "docker/unix_http_client.h"
 #include "process/output_collector.h"
 #include "process/unique_fd.h"
 
@@ -43,7 +43,8 @@ struct ContainerConfig {
   int64_t nano_cpus = 0;                 // 0: no limit
   int64_t pids_limit = 0;                // 0: no limit
   bool auto_remove = false;
-  bool open_stdin = false;  // keep stdin open until the first attached client detaches
+  bool open_stdin = false;  // give the container a stdin that attached clients write
+  bool stdin_once = true;   // with open_stdin: close it when the first attached client detaches
 };
 
 struct ContainerState {
@@ -80,6 +81,7 @@ struct ServerVersion {
   std::string version;      // "20.10.24+dfsg1"
   std::string api_version;  // the daemon's newest
   std::string os;
+  std::string arch;  // Go's names: "amd64", "arm64", ...
 };
 
 class DockerClient {
@@ -104,7 +106,9 @@ class DockerClient {
   // kNotFound when the image is not on the daemon.
   Result<void> InspectImage(std::string_view image) const;
   // Pulls `image` from its registry; the daemon's error (no registry, unknown image) as an Error.
-  Result<void> PullImage(std::string_view image) const;
+  // `progress` sees each progress message as the daemon sends it ("Downloading 12.3MB/45.6MB").
+  Result<void> PullImage(std::string_view image,
+                         const std::function<void(std::string_view)>& progress = {}) const;
 
   // Returns the new container's id. A taken name gives kFailedPrecondition.
   Result<std::string> CreateContainer(const ContainerConfig& config) const;
@@ -118,9 +122,18 @@ class DockerClient {
   // Containers (running or not) carrying every label in `labels` ("key" or "key=value").
   Result<std::vector<ContainerSummary>> ListContainers(
       const std::vector<std::string>& labels) const;
-  // Attaches to the container's stdin and returns the connection. With `open_stdin`, the
+  // Attaches to the container's stdin (and with `output`, its stdout and stderr, multiplexed)
+  // and returns the connection for the caller to drive. With `open_stdin` and `stdin_once`, the
   // container's stdin closes when this connection does.
-  Result<UniqueFd> AttachStdin(std::string_view id) const;
+  Result<HeldConnection> Attach(std::string_view id, bool output) const;
+
+  // Extracts the tar archive `tar` into the directory `path` of the container (which may be
+  // created and not yet started).
+  Result<void> PutArchive(std::string_view id, std::string_view path, std::string tar) const;
+  // A tar archive of `path` in the container (its entries named from the path's last
+  // component), handed to `sink` as it arrives.
+  Result<void> GetArchive(std::string_view id, std::string_view path,
+                          const DaemonHttpClient::BodySink& sink) const;
 
   // Returns the exec's id.
   Result<std::string> CreateExec(std::string_view container_id, const ExecConfig& config) const;
@@ -136,9 +149,7 @@ class DockerClient {
 
  private:
   DockerClient(DockerEndpoint endpoint, std::string api_version)
-      : endpoint_(std::move(endpoint)),
-        http_(endpoint_.socket_path),
-        api_version_(std::move(api_version)) {}
+      : endpoint_(std::move(endpoint)), http_(endpoint_), api_version_(std::move(api_version)) {}
 
   // Sends a request to the versioned `path`; a non-2xx answer becomes an Error. `what` names the
   // operation in messages ("create the container").
@@ -148,7 +159,7 @@ class DockerClient {
   std::string Versioned(std::string_view path) const;
 
   DockerEndpoint endpoint_;
-  UnixHttpClient http_;
+  DaemonHttpClient http_;
   std::string api_version_;
 };
 

@@ -7,6 +7,7 @@
 #include "codeexec/docker_executor.h"
 #include "core/ascii.h"
 #include "core/json_options.h"
+#include "local/local_config.h"
 
 namespace codeexec {
 namespace {
@@ -70,12 +71,35 @@ Result<void> Apply(const std::string& key, const json& value, DockerExecutorOpti
     options.run_log = value.get<bool>();
   } else if (key == "docker_host") {
     options.docker_host = value.get<std::string>();
+  } else if (key == "bind_work_dir") {
+    options.bind_work_dir = value.get<bool>();
+  } else if (key == "use_runner") {
+    options.use_runner = value.get<bool>();
+  } else if (key == "warm_pool") {
+    if (!value.is_number_unsigned()) return OptionError(key, "expected a number of containers");
+    options.warm_pool = value.get<std::size_t>();
+  } else if (key == "cleanup_code_files") {
+    options.cleanup_code_files = value.get<bool>();
+  } else if (key == "functions" || key == "functions_module") {
+    // The command-line executors' parsing of these keys, into a scratch copy.
+    LocalExecutorOptions scratch;
+    if (auto applied = ApplyCommandLineOption(key, value, scratch); !applied) {
+      return tl::unexpected(applied.error());
+    }
+    if (key == "functions") {
+      options.functions.insert(options.functions.end(), scratch.functions.begin(),
+                               scratch.functions.end());
+    } else {
+      options.functions_module = scratch.functions_module;
+    }
   } else {
     return UnknownOption(
         key,
         "image, container_name, timeout, work_dir, bind_dir, auto_remove, stop_container, "
         "extra_volumes, extra_hosts, env, init_command, network_mode, memory_limit, cpus, "
-        "pids_limit, labels, user, output_limit, python, execution_policies, run_log, docker_host");
+        "pids_limit, labels, user, output_limit, python, execution_policies, run_log, "
+        "cleanup_code_files, functions, functions_module, docker_host, bind_work_dir, use_runner, "
+        "warm_pool");
   }
   return {};
 }

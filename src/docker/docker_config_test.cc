@@ -29,7 +29,11 @@ TEST(DockerConfigTest, BadValuesAreRejected) {
   EXPECT_THAT(ErrorOf(R"({"image": ""})"), HasSubstr("needs an image"));
   EXPECT_THAT(ErrorOf(R"({"extra_volumes": ["/data"]})"), HasSubstr("HOST:CONTAINER"));
   EXPECT_THAT(ErrorOf(R"({"auto_remove": "yes"})"), HasSubstr("bad docker executor"));
-  EXPECT_THAT(ErrorOf(R"({"docker_host": "tcp://1.2.3.4:2375"})"), HasSubstr("not supported"));
+  EXPECT_THAT(ErrorOf(R"({"docker_host": "ssh://me@1.2.3.4"})"), HasSubstr("not supported"));
+  EXPECT_THAT(ErrorOf(R"({"warm_pool": -1})"), HasSubstr("number of containers"));
+  EXPECT_THAT(ErrorOf(R"({"warm_pool": 2, "auto_remove": false})"), HasSubstr("warm_pool needs"));
+  EXPECT_THAT(ErrorOf(R"({"functions": [{"code": "def f(): pass"}]})"),
+              HasSubstr("\"source\" string"));
   EXPECT_THAT(ErrorOf(R"({"execution_policies": {"klingon": "run"}})"),
               HasSubstr("unknown language"));
   EXPECT_THAT(ErrorOf("[]"), HasSubstr("JSON object"));

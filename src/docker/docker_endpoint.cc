@@ -5,6 +5,34 @@
 
 namespace codeexec::docker {
 
+namespace {
+
+// HOST[:PORT][/] after "tcp://", HOST possibly a bracketed IPv6 address.
+bool ParseTcpAddress(std::string_view rest, DockerEndpoint& endpoint) {
+  if (rest.ends_with('/')) rest.remove_suffix(1);
+  std::string_view host = rest, port = "2375";
+  if (rest.starts_with('[')) {
+    std::size_t close = rest.find(']');
+    if (close == std::string_view::npos) return false;
+    host = rest.substr(1, close - 1);
+    std::string_view after = rest.substr(close + 1);
+    if (!after.empty() && !after.starts_with(':')) return false;
+    if (!after.empty()) port = after.substr(1);
+  } else if (std::size_t colon = rest.rfind(':'); colon != std::string_view::npos) {
+    host = rest.substr(0, colon);
+    port = rest.substr(colon + 1);
+  }
+  if (host.empty() || port.empty() || host.find('/') != std::string_view::npos ||
+      port.find_first_not_of("0123456789") != std::string_view::npos) {
+    return false;
+  }
+  endpoint.host = host;
+  endpoint.port = port;
+  return true;
+}
+
+}  // namespace
+
 Result<DockerEndpoint> ResolveDockerEndpoint(std::string_view docker_host) {
   DockerEndpoint endpoint;
   std::string address(docker_host);
@@ -17,7 +45,23 @@ Result<DockerEndpoint> ResolveDockerEndpoint(std::string_view docker_host) {
   }
   if (address.empty()) address = fmt::format("unix://{}", kDefaultDockerSocket);
   endpoint.address = address;
-  constexpr std::string_view kUnix = "unix://";
+  std::string where = address + (endpoint.from_environment ? " (from DOCKER_HOST)" : "");
+  constexpr std::string_view kUnix = "unix://", kTcp = "tcp://";
+  if (address.starts_with(kTcp)) {
+    if (!ParseTcpAddress(std::string_view(address).substr(kTcp.size()), endpoint)) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       fmt::format("the Docker address {} is not tcp://HOST[:PORT]", where));
+    }
+    const char* tls = getenv("DOCKER_TLS_VERIFY");
+    if (tls != nullptr && *tls != '\0') {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       fmt::format("DOCKER_TLS_VERIFY is set for {}, but codeexec speaks plain TCP "
+                                   "only: reach a TLS daemon through an SSH tunnel to its Unix "
+                                   "socket, or unset DOCKER_TLS_VERIFY for a plain-TCP daemon",
+                                   where));
+    }
+    return endpoint;
+  }
   if (address.starts_with(kUnix)) {
     endpoint.socket_path = address.substr(kUnix.size());
   } else if (address.starts_with('/')) {
@@ -25,12 +69,10 @@ Result<DockerEndpoint> ResolveDockerEndpoint(std::string_view docker_host) {
     endpoint.address = fmt::format("unix://{}", address);
   }
   if (endpoint.socket_path.empty() || endpoint.socket_path.front() != '/') {
-    return MakeError(
-        ErrorCode::kInvalidArgument,
-        fmt::format("the Docker address {}{} is not supported: codeexec talks to a daemon through "
-                    "a Unix socket, written unix:///path/to/docker.sock (tcp:// is not supported "
-                    "yet)",
-                    address, endpoint.from_environment ? " (from DOCKER_HOST)" : ""));
+    return MakeError(ErrorCode::kInvalidArgument,
+                     fmt::format("the Docker address {} is not supported: write "
+                                 "unix:///path/to/docker.sock or tcp://HOST[:PORT]",
+                                 where));
   }
   return endpoint;
 }

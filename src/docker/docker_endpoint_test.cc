@@ -50,16 +50,41 @@ TEST_F(DockerEndpointTest, TheOptionWinsOverDockerHost) {
   EXPECT_EQ(endpoint->address, "unix:///tmp/docker.sock");
 }
 
-TEST_F(DockerEndpointTest, TcpIsRefusedClearly) {
-  setenv("DOCKER_HOST", "tcp://10.0.0.1:2375", 1);
+TEST_F(DockerEndpointTest, ReadsATcpAddressWithItsDefaultPort) {
+  setenv("DOCKER_HOST", "tcp://10.0.0.1", 1);
   auto endpoint = ResolveDockerEndpoint("");
-  ASSERT_FALSE(endpoint);
-  EXPECT_EQ(endpoint.error().code(), ErrorCode::kInvalidArgument);
-  EXPECT_THAT(endpoint.error().message(), HasSubstr("tcp://10.0.0.1:2375 (from DOCKER_HOST)"));
+  ASSERT_TRUE(endpoint) << endpoint.error().message();
+  EXPECT_FALSE(endpoint->is_unix());
+  EXPECT_EQ(endpoint->host, "10.0.0.1");
+  EXPECT_EQ(endpoint->port, "2375");
+  EXPECT_EQ(endpoint->address, "tcp://10.0.0.1");
+}
+
+TEST_F(DockerEndpointTest, ReadsATcpAddressWithPortAndIpv6) {
+  auto endpoint = ResolveDockerEndpoint("tcp://[::1]:12375/");
+  ASSERT_TRUE(endpoint) << endpoint.error().message();
+  EXPECT_EQ(endpoint->host, "::1");
+  EXPECT_EQ(endpoint->port, "12375");
+  EXPECT_TRUE(ResolveDockerEndpoint("tcp://docker.example:2375"));
+}
+
+TEST_F(DockerEndpointTest, MalformedAndTlsAddressesAreRefusedClearly) {
+  setenv("DOCKER_HOST", "ssh://me@10.0.0.1", 1);
+  auto ssh = ResolveDockerEndpoint("");
+  ASSERT_FALSE(ssh);
+  EXPECT_EQ(ssh.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_THAT(ssh.error().message(), HasSubstr("ssh://me@10.0.0.1 (from DOCKER_HOST)"));
+  EXPECT_FALSE(ResolveDockerEndpoint("tcp://host:port"));
+  EXPECT_FALSE(ResolveDockerEndpoint("tcp://"));
+  setenv("DOCKER_TLS_VERIFY", "1", 1);
+  auto tls = ResolveDockerEndpoint("tcp://10.0.0.1:2376");
+  unsetenv("DOCKER_TLS_VERIFY");
+  ASSERT_FALSE(tls);
+  EXPECT_THAT(tls.error().message(), HasSubstr("plain TCP only"));
 }
 
 TEST(UnreachableMessageTest, SaysWhereItLookedAndWhatToDo) {
-  DockerEndpoint endpoint{"unix:///nowhere.sock", "/nowhere.sock", true};
+  DockerEndpoint endpoint{"unix:///nowhere.sock", "/nowhere.sock", true, "", ""};
   std::string message =
       UnreachableMessage(endpoint, Error(ErrorCode::kUnavailable, "No such file or directory"));
   EXPECT_THAT(message, HasSubstr("not reachable at unix:///nowhere.sock (from DOCKER_HOST)"));

@@ -6,9 +6,13 @@
 #include <mutex>
 #include <random>
 
+#include "codeexec/log.h"
+#include "core/work_folder.h"
 #include "docker/container.h"
 #include "docker/container_runner.h"
 #include "docker/docker_client.h"
+#include "docker/runner_binary.h"
+#include "docker/warm_pool.h"
 #include "local/command_line_core.h"
 
 namespace codeexec {
@@ -16,6 +20,7 @@ namespace {
 
 using docker::Container;
 using docker::DockerClient;
+using Clock = std::chrono::steady_clock;
 
 // Docker refuses memory limits below 6 MiB.
 constexpr int64_t kMinMemoryLimit = 6 << 20;
@@ -34,6 +39,12 @@ Result<void> ValidateOptions(const DockerExecutorOptions& options) {
       return bad(fmt::format("extra volume '{}' is not HOST:CONTAINER[:ro|rw]", volume));
     }
   }
+  if (options.warm_pool > 0 &&
+      (!options.auto_remove || !options.stop_container || !options.container_name.empty())) {
+    return bad(
+        "warm_pool needs auto_remove and stop_container on and no container_name (warm "
+        "containers must vanish with this process, and names are unique)");
+  }
   return {};
 }
 
@@ -48,11 +59,28 @@ std::string RandomName() {
   return name;
 }
 
+// Logs a pull's progress: every new step, and the byte counts at most once a second.
+class PullLog {
+ public:
+  explicit PullLog(std::string image) : image_(std::move(image)) {}
+  void operator()(std::string_view status) {
+    bool counting = status.starts_with("Downloading") || status.starts_with("Extracting");
+    if (counting && Clock::now() - last_ < std::chrono::seconds(1)) return;
+    last_ = Clock::now();
+    Log(LogLevel::kInfo, fmt::format("pulling {}: {}", image_, status));
+  }
+
+ private:
+  std::string image_;
+  Clock::time_point last_{};
+};
+
 // The image on the daemon, pulled when missing.
 Result<void> EnsureImage(const DockerClient& client, const std::string& image) {
   auto found = client.InspectImage(image);
   if (found || found.error().code() != ErrorCode::kNotFound) return found;
-  auto pulled = client.PullImage(image);
+  PullLog log(image);
+  auto pulled = client.PullImage(image, [&](std::string_view status) { log(status); });
   if (pulled) return {};
   return MakeError(
       ErrorCode::kNotFound,
@@ -66,15 +94,19 @@ Result<void> EnsureImage(const DockerClient& client, const std::string& image) {
 
 // The options of the block loop: the container's environment starts empty here (the image's
 // environment applies inside it), and tools are found in the container.
-Result<LocalExecutorOptions> CoreOptions(const DockerExecutorOptions& options) {
+Result<LocalExecutorOptions> CoreOptions(const DockerExecutorOptions& options,
+                                         const std::filesystem::path& work_dir) {
   LocalExecutorOptions core;
   core.timeout = options.timeout;
-  core.work_dir = options.work_dir;
+  core.work_dir = work_dir;
   core.env.set = options.env;
   core.env.clear = true;
   core.output_limit = options.output_limit;
   core.execution_policies = options.execution_policies;
   core.run_log = options.run_log;
+  core.cleanup_code_files = options.cleanup_code_files;
+  core.functions = options.functions;
+  core.functions_module = options.functions_module;
   core.languages = options.languages;
   if (!options.python.empty()) {
     const LanguageSpec* python = core.languages.Find("python");
@@ -90,12 +122,53 @@ Result<LocalExecutorOptions> CoreOptions(const DockerExecutorOptions& options) {
   return core;
 }
 
+// How containers are set up on this daemon.
+struct Placement {
+  bool bind_work_dir = true;
+  bool use_runner = true;
+  std::string runner_source;  // on the daemon's host; empty: uploaded
+};
+
+Placement Place(const DockerExecutorOptions& options, const DockerClient& client) {
+  Placement placement;
+  const docker::DockerEndpoint& endpoint = client.endpoint();
+  placement.bind_work_dir = options.bind_work_dir.value_or(endpoint.is_unix());
+  placement.use_runner = options.use_runner;
+  if (placement.use_runner && !endpoint.is_unix()) {
+    // The runner is a program for this build's CPU; a remote daemon may run on another.
+    auto version = client.Version();
+    if (version && version->arch != docker::RunnerArchitecture()) {
+      Log(LogLevel::kInfo,
+          fmt::format("the Docker daemon at {} runs on {}, codeexec's runner on "
+                      "{}: blocks run through `docker exec` instead",
+                      endpoint.address, version->arch, docker::RunnerArchitecture()));
+      placement.use_runner = false;
+    }
+  }
+  // The runner is mounted from this host when the daemon mounts this host's work folder as it
+  // is; otherwise it cannot see the copy, and it is uploaded.
+  if (placement.use_runner && placement.bind_work_dir && options.bind_dir.empty()) {
+    auto on_host = docker::RunnerOnHost();
+    if (on_host) {
+      placement.runner_source = on_host->string();
+    } else {
+      Log(LogLevel::kInfo, fmt::format("uploading codeexec's runner into each container: {}",
+                                       on_host.error().message()));
+    }
+  }
+  return placement;
+}
+
 docker::ContainerSpec MakeContainerSpec(const DockerExecutorOptions& options,
+                                        const Placement& placement,
                                         const std::filesystem::path& work_dir) {
   docker::ContainerSpec spec;
   spec.image = options.image;
   spec.name = options.container_name.empty() ? RandomName() : options.container_name;
-  spec.workspace_source = (options.bind_dir.empty() ? work_dir : options.bind_dir).string();
+  if (placement.bind_work_dir) {
+    spec.workspace_source = (options.bind_dir.empty() ? work_dir : options.bind_dir).string();
+  }
+  spec.host_work_dir = work_dir.string();
   spec.extra_volumes = options.extra_volumes;
   spec.extra_hosts = options.extra_hosts;
   for (const auto& [name, value] : options.env) spec.env.push_back(name + "=" + value);
@@ -107,57 +180,117 @@ docker::ContainerSpec MakeContainerSpec(const DockerExecutorOptions& options,
   spec.pids_limit = options.pids_limit;
   spec.auto_remove = options.auto_remove;
   spec.stop_container = options.stop_container;
+  spec.use_runner = placement.use_runner;
+  spec.runner_source = placement.runner_source;
   spec.init_command = options.init_command;
   spec.init_timeout = options.timeout;
   return spec;
 }
 
-// Reaches the daemon, makes sure the image is there, and starts the container.
-Result<std::unique_ptr<Container>> StartContainer(const DockerExecutorOptions& options,
-                                                  const std::filesystem::path& work_dir) {
-  auto endpoint = docker::ResolveDockerEndpoint(options.docker_host);
-  if (!endpoint) return tl::unexpected(endpoint.error());
-  auto client = DockerClient::Connect(*endpoint);
-  if (!client) return tl::unexpected(client.error());
-  if (auto image = EnsureImage(*client, options.image); !image) {
-    return tl::unexpected(image.error());
-  }
-  return Container::Start(std::move(*client), MakeContainerSpec(options, work_dir));
+// A started container of this configuration from the warm pool, if one waits; and from now on
+// the pool keeps `warm_pool` ready for it. `given_work_dir` is empty for a temporary one.
+std::optional<docker::WarmContainer> TakeWarm(const DockerExecutorOptions& options,
+                                              const Placement& placement,
+                                              const docker::DockerEndpoint& endpoint,
+                                              const std::filesystem::path& given_work_dir) {
+  docker::WarmRecipe recipe;
+  recipe.endpoint = endpoint;
+  // A given work folder is every warm container's; a temporary one is each container's own.
+  recipe.make_spec = [options, placement,
+                      given = given_work_dir](const std::filesystem::path& work_dir) {
+    return MakeContainerSpec(options, placement, given.empty() ? work_dir : given);
+  };
+  recipe.temporary_work_dir = given_work_dir.empty();
+  recipe.size = options.warm_pool;
+  std::string key =
+      docker::WarmPool::Key(recipe.make_spec(given_work_dir), endpoint, recipe.temporary_work_dir);
+  return docker::WarmPool::Shared().Take(key, std::move(recipe));
 }
 
 }  // namespace
 
 struct DockerCommandLineCodeExecutor::Impl {
   DockerExecutorOptions options;
+  WorkFolder folder;  // owns a temporary work folder
   std::unique_ptr<CommandLineCore> core;
   docker::ContainerRunner* runner = nullptr;  // owned by `core`
   std::unique_ptr<Container> container;
   std::string container_name;
   std::mutex mutex;  // one execution (or Restart, Stop) at a time
   bool stopped = false;
+
+  // Finds or starts the container, once the work folder is ready.
+  Result<void> Open(DockerClient client, const Placement& placement,
+                    std::optional<docker::WarmContainer> warm);
 };
+
+Result<void> DockerCommandLineCodeExecutor::Impl::Open(DockerClient client,
+                                                       const Placement& placement,
+                                                       std::optional<docker::WarmContainer> warm) {
+  auto core_options = CoreOptions(options, folder.path());
+  if (!core_options) return tl::unexpected(core_options.error());
+  auto container_runner = std::make_unique<docker::ContainerRunner>(options.user);
+  runner = container_runner.get();
+  // The block loop validates the shared options and opens the run log.
+  auto made = CommandLineCore::Create(std::move(*core_options), std::move(container_runner));
+  if (!made) return tl::unexpected(made.error());
+  core = std::move(*made);
+  if (warm) {
+    container = std::move(warm->container);
+  } else {
+    docker::ContainerSpec spec = MakeContainerSpec(options, placement, core->work_dir());
+    // The image is looked for only when the daemon says it is missing: one round trip less.
+    auto started = Container::Start(client, spec);
+    if (!started && started.error().code() == ErrorCode::kNotFound) {
+      if (auto image = EnsureImage(client, options.image); !image) return image;
+      started = Container::Start(std::move(client), std::move(spec));
+    }
+    if (!started) return tl::unexpected(started.error());
+    container = std::move(*started);
+  }
+  container_name = container->name();
+  runner->Attach(container.get(), core->work_dir().string());
+  return {};
+}
 
 Result<DockerCommandLineCodeExecutor> DockerCommandLineCodeExecutor::Create(
     DockerExecutorOptions options) {
   if (auto valid = ValidateOptions(options); !valid) return tl::unexpected(valid.error());
-  auto core_options = CoreOptions(options);
+  // The block loop's options are checked before any daemon is contacted.
+  auto core_options = CoreOptions(options, options.work_dir);
   if (!core_options) return tl::unexpected(core_options.error());
-  auto impl = std::make_unique<Impl>();
-  auto runner = std::make_unique<docker::ContainerRunner>(options.user);
-  impl->runner = runner.get();
-  // The block loop validates the shared options and prepares the work folder.
-  auto core = CommandLineCore::Create(std::move(*core_options), std::move(runner));
-  if (!core) return tl::unexpected(core.error());
-  impl->core = std::move(*core);
-  auto container = StartContainer(options, impl->core->work_dir());
-  if (!container) {
-    [[maybe_unused]] auto stopped = impl->core->Stop();  // removes a temporary work folder
-    return tl::unexpected(container.error());
+  if (auto valid = CommandLineCore::Validate(*core_options); !valid) {
+    return tl::unexpected(valid.error());
   }
-  impl->container = std::move(*container);
-  impl->container_name = impl->container->name();
-  impl->runner->Attach(impl->container.get(), impl->core->work_dir().string());
+  auto endpoint = docker::ResolveDockerEndpoint(options.docker_host);
+  if (!endpoint) return tl::unexpected(endpoint.error());
+  auto client = DockerClient::Connect(*endpoint);
+  if (!client) return tl::unexpected(client.error());
+  Placement placement = Place(options, *client);
+  auto impl = std::make_unique<Impl>();
+  bool temporary = options.work_dir.empty();
+  if (!temporary) {
+    auto folder = WorkFolder::Prepare(options.work_dir);  // canonical, for the mount and the key
+    if (!folder) return tl::unexpected(folder.error());
+    impl->folder = std::move(*folder);
+  }
+  std::optional<docker::WarmContainer> warm;
+  if (options.warm_pool > 0) warm = TakeWarm(options, placement, *endpoint, impl->folder.path());
+  if (temporary && warm) {
+    impl->folder = std::move(warm->folder);
+  } else if (temporary) {
+    auto folder = WorkFolder::Prepare("");
+    if (!folder) return tl::unexpected(folder.error());
+    impl->folder = std::move(*folder);
+  }
   impl->options = std::move(options);
+  if (auto opened = impl->Open(std::move(*client), placement, std::move(warm)); !opened) {
+    impl->container.reset();  // before the folder it mounts
+    if (impl->core) [[maybe_unused]]
+      auto stopped = impl->core->Stop();
+    [[maybe_unused]] auto removed = impl->folder.Remove();
+    return tl::unexpected(opened.error());
+  }
   return DockerCommandLineCodeExecutor(std::move(impl));
 }
 
@@ -193,6 +326,12 @@ std::string DockerCommandLineCodeExecutor::container_id() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->container ? impl_->container->id() : std::string();
 }
+bool DockerCommandLineCodeExecutor::uses_runner() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->container && impl_->container->spec().use_runner;
+}
+
+void DockerCommandLineCodeExecutor::DrainWarmPool() { docker::WarmPool::Shared().Drain(); }
 
 Result<void> DockerCommandLineCodeExecutor::Restart() {
   std::lock_guard lock(impl_->mutex);
@@ -212,7 +351,9 @@ Result<void> DockerCommandLineCodeExecutor::Stop() {
   auto container = impl_->container->Stop();
   impl_->container.reset();
   auto core = impl_->core->Stop();
-  return container ? core : container;
+  auto folder = impl_->folder.Remove();
+  if (!container) return container;
+  return core ? folder : core;
 }
 
 Result<CodeResult> DockerCommandLineCodeExecutor::DoExecuteCodeBlocks(

@@ -410,6 +410,10 @@ Result<std::unique_ptr<CommandLineCore>> CommandLineCore::Create(
   return std::unique_ptr<CommandLineCore>(new CommandLineCore(std::move(impl)));
 }
 
+Result<void> CommandLineCore::Validate(const LocalExecutorOptions& options) {
+  return ValidateOptions(options);
+}
+
 CommandLineCore::CommandLineCore(std::unique_ptr<State> state) : state_(std::move(state)) {}
 CommandLineCore::~CommandLineCore() = default;
 

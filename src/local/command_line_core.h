@@ -53,6 +53,8 @@ class CommandLineCore {
   // work folder and run log.
   static Result<std::unique_ptr<CommandLineCore>> Create(LocalExecutorOptions options,
                                                          std::unique_ptr<ProcessRunner> runner);
+  // Create's checks of `options` alone, without touching the work folder.
+  static Result<void> Validate(const LocalExecutorOptions& options);
   ~CommandLineCore();
 
   Result<CodeResult> Execute(const std::vector<CodeBlock>& blocks, const CancellationToken& cancel);

@@ -24,7 +24,24 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
 
-class DockerExecutorTest : public testing::DockerTest {};
+// Each test runs twice: blocks through codeexec's runner (the default), and through the daemon's
+// exec API (use_runner off), which must behave the same.
+class DockerExecutorTest : public testing::DockerTest, public ::testing::WithParamInterface<bool> {
+ protected:
+  DockerExecutorOptions Options() override {
+    auto options = DockerTest::Options();
+    options.use_runner = GetParam();
+    return options;
+  }
+};
+
+INSTANTIATE_TEST_SUITE_P(Paths, DockerExecutorTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& param) {
+                           return param.param ? "Runner" : "ExecApi";
+                         });
+
+// Behaviour of the runner alone.
+class DockerRunnerTest : public testing::DockerTest {};
 
 std::string ReadFile(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -33,7 +50,7 @@ std::string ReadFile(const fs::path& path) {
   return text.str();
 }
 
-TEST_F(DockerExecutorTest, SeedScatterPlotMessageWritesThePngIntoTheHostWorkDir) {
+TEST_P(DockerExecutorTest, SeedScatterPlotMessageWritesThePngIntoTheHostWorkDir) {
   auto executor = Make();
   std::string message = ReadFile(CODEEXEC_SOURCE_DIR "/examples/scatter.md");
   auto blocks = executor.code_extractor().ExtractCodeBlocks(std::string_view(message));
@@ -44,12 +61,13 @@ TEST_F(DockerExecutorTest, SeedScatterPlotMessageWritesThePngIntoTheHostWorkDir)
   EXPECT_EQ(ReadFile(work_ / "scatter.png").substr(0, 8), "\x89PNG\r\n\x1a\n");
 }
 
-TEST_F(DockerExecutorTest, PythonAndShellBlocksRunInOrderInTheContainer) {
+TEST_P(DockerExecutorTest, PythonAndShellBlocksRunInOrderInTheContainer) {
   auto executor = Make();
   auto result = Run(executor, {{"python", "import os; print('python in', os.getcwd())"},
                                {"bash", "echo bash in $(pwd) on $(cat /etc/debian_version)"}});
   EXPECT_EQ(result.exit_code, 0) << result.output;
   EXPECT_EQ(result.status, ExecutionStatus::kOk);
+  EXPECT_EQ(executor.uses_runner(), GetParam());
   EXPECT_THAT(result.output, StartsWith("python in /workspace\nbash in /workspace on 12."));
   ASSERT_TRUE(result.code_file);
   EXPECT_EQ(result.code_file->parent_path(), work_);
@@ -58,7 +76,7 @@ TEST_F(DockerExecutorTest, PythonAndShellBlocksRunInOrderInTheContainer) {
 
 // The daemon forwards the two streams independently, so writes a moment apart keep their order
 // (writes microseconds apart on different streams may not: see docker_executor.h).
-TEST_F(DockerExecutorTest, StdoutAndStderrKeepTheirOrderAndStayApart) {
+TEST_P(DockerExecutorTest, StdoutAndStderrKeepTheirOrderAndStayApart) {
   auto executor = Make();
   auto result =
       Run(executor, {{"python",
@@ -69,7 +87,7 @@ TEST_F(DockerExecutorTest, StdoutAndStderrKeepTheirOrderAndStayApart) {
   EXPECT_EQ(result.stderr_text, "err\n");
 }
 
-TEST_F(DockerExecutorTest, ExecutionStopsAtTheFirstFailingBlock) {
+TEST_P(DockerExecutorTest, ExecutionStopsAtTheFirstFailingBlock) {
   auto executor = Make();
   auto result =
       Run(executor, {{"sh", "echo first"}, {"sh", "echo second; exit 3"}, {"sh", "echo third"}});
@@ -78,7 +96,7 @@ TEST_F(DockerExecutorTest, ExecutionStopsAtTheFirstFailingBlock) {
   EXPECT_EQ(result.output, "first\nsecond\n");
 }
 
-TEST_F(DockerExecutorTest, AFileNameOutsideTheWorkspaceIsRefused) {
+TEST_P(DockerExecutorTest, AFileNameOutsideTheWorkspaceIsRefused) {
   auto executor = Make();
   auto result = Run(executor, {{"python", "# filename: ../escape.py\nprint('escaped')"}});
   EXPECT_EQ(result.exit_code, 1);
@@ -86,14 +104,14 @@ TEST_F(DockerExecutorTest, AFileNameOutsideTheWorkspaceIsRefused) {
   EXPECT_FALSE(fs::exists(work_.parent_path() / "escape.py"));
 }
 
-TEST_F(DockerExecutorTest, UnknownLanguageStopsExecution) {
+TEST_P(DockerExecutorTest, UnknownLanguageStopsExecution) {
   auto executor = Make();
   auto result = Run(executor, {{"sh", "echo before"}, {"klingon", "Qapla'"}, {"sh", "echo after"}});
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_EQ(result.output, "before\n\nunknown language klingon");
 }
 
-TEST_F(DockerExecutorTest, ALanguageMissingFromTheImageIsASetupError) {
+TEST_P(DockerExecutorTest, ALanguageMissingFromTheImageIsASetupError) {
   auto executor = Make();
   auto result = Run(executor, {{"ruby", "puts 1"}});
   EXPECT_EQ(result.exit_code, 127);
@@ -101,14 +119,14 @@ TEST_F(DockerExecutorTest, ALanguageMissingFromTheImageIsASetupError) {
   EXPECT_THAT(result.output, HasSubstr("cannot run ruby code"));
 }
 
-TEST_F(DockerExecutorTest, StandardInputIsEmpty) {
+TEST_P(DockerExecutorTest, StandardInputIsEmpty) {
   auto executor = Make();
   auto result = Run(executor, {{"python", "import sys; print(repr(sys.stdin.read()))"}});
   EXPECT_EQ(result.exit_code, 0) << result.output;
   EXPECT_EQ(result.output, "''\n");
 }
 
-TEST_F(DockerExecutorTest, TimeoutKeepsPartialOutputAndKillsEverythingTheBlockStarted) {
+TEST_P(DockerExecutorTest, TimeoutKeepsPartialOutputAndKillsEverythingTheBlockStarted) {
   auto options = Options();
   options.timeout = 1s;
   auto executor = Make(options);
@@ -122,7 +140,7 @@ TEST_F(DockerExecutorTest, TimeoutKeepsPartialOutputAndKillsEverythingTheBlockSt
   EXPECT_EQ(Run(executor, {{"sh", "echo still here"}}).output, "still here\n");
 }
 
-TEST_F(DockerExecutorTest, CancellationKillsTheBlockAndKeepsItsOutput) {
+TEST_P(DockerExecutorTest, CancellationKillsTheBlockAndKeepsItsOutput) {
   auto executor = Make();
   CancellationToken cancel;
   std::thread canceller([&] {
@@ -139,7 +157,7 @@ TEST_F(DockerExecutorTest, CancellationKillsTheBlockAndKeepsItsOutput) {
   EXPECT_THAT(ContainerProcesses(executor), Not(Contains("sleep")));
 }
 
-TEST_F(DockerExecutorTest, AnOutputFloodIsCapped) {
+TEST_P(DockerExecutorTest, AnOutputFloodIsCapped) {
   auto options = Options();
   options.output_limit = 1000;
   auto executor = Make(options);
@@ -151,7 +169,7 @@ TEST_F(DockerExecutorTest, AnOutputFloodIsCapped) {
   EXPECT_THAT(result.output, StartsWith(std::string(1000, 'x')));
 }
 
-TEST_F(DockerExecutorTest, RestartGivesAFreshContainerThatKeepsTheWorkDir) {
+TEST_P(DockerExecutorTest, RestartGivesAFreshContainerThatKeepsTheWorkDir) {
   auto executor = Make();
   EXPECT_EQ(Run(executor, {{"sh", "echo kept > note.txt; touch /tmp/gone"}}).exit_code, 0);
   std::string before = executor.container_id();
@@ -162,7 +180,7 @@ TEST_F(DockerExecutorTest, RestartGivesAFreshContainerThatKeepsTheWorkDir) {
   EXPECT_EQ(TestContainers().size(), 1u);
 }
 
-TEST_F(DockerExecutorTest, StopRemovesTheContainerAndIsIdempotent) {
+TEST_P(DockerExecutorTest, StopRemovesTheContainerAndIsIdempotent) {
   auto executor = Make();
   EXPECT_EQ(TestContainers().size(), 1u);
   EXPECT_TRUE(executor.Stop());
@@ -173,7 +191,7 @@ TEST_F(DockerExecutorTest, StopRemovesTheContainerAndIsIdempotent) {
   EXPECT_EQ(after.error().code(), ErrorCode::kFailedPrecondition);
 }
 
-TEST_F(DockerExecutorTest, AnExecutorDestroyedWithoutStopLeavesNoContainer) {
+TEST_P(DockerExecutorTest, AnExecutorDestroyedWithoutStopLeavesNoContainer) {
   {
     auto executor = Make();
     EXPECT_EQ(Run(executor, {{"sh", "true"}}).exit_code, 0);
@@ -182,7 +200,7 @@ TEST_F(DockerExecutorTest, AnExecutorDestroyedWithoutStopLeavesNoContainer) {
   EXPECT_TRUE(TestContainers().empty());
 }
 
-TEST_F(DockerExecutorTest, ATemporaryWorkDirIsRemovedAfterTheContainer) {
+TEST_P(DockerExecutorTest, ATemporaryWorkDirIsRemovedAfterTheContainer) {
   auto options = Options();
   options.work_dir.clear();
   auto executor = Make(options);
@@ -193,11 +211,50 @@ TEST_F(DockerExecutorTest, ATemporaryWorkDirIsRemovedAfterTheContainer) {
   EXPECT_FALSE(fs::exists(work));
 }
 
-TEST_F(DockerExecutorTest, TheRegistryBuildsItFromJson) {
+TEST_P(DockerExecutorTest, UserFunctionsCanBeImportedByBlocks) {
+  auto options = Options();
+  options.functions = {{"def add(a, b):\n    \"\"\"Adds.\"\"\"\n    return a + b\n", {}, {}}};
+  auto executor = Make(options);
+  auto result = Run(executor, {{"python", "from functions import add\nprint(add(2, 3))"}});
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_EQ(result.output, "5\n");
+  EXPECT_TRUE(fs::exists(work_ / "functions.py"));
+}
+
+TEST_F(DockerRunnerTest, ProcessesABlockLeavesRunningDieWhenItEnds) {
+  auto executor = Make();
+  auto result = Run(executor, {{"sh", "sleep 300 & setsid sleep 301 & echo started"}});
+  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_EQ(result.output, "started\n");
+  EXPECT_THAT(ContainerProcesses(executor), Not(Contains("sleep")));
+}
+
+TEST_P(DockerExecutorTest, AStepWhoseProgramIsMissingFailsClearly) {
+  // A language whose tool is there but whose run step names a program the image lacks.
+  auto options = Options();
+  LanguageSpec broken;
+  broken.name = "broken";
+  broken.extension = "brk";
+  broken.tools = {"sh"};
+  broken.run = {"/usr/bin/codeexec-missing", "{file}"};
+  ASSERT_TRUE(options.languages.Add(broken));
+  auto executor = Make(options);
+  auto result = Run(executor, {{"broken", "anything"}});
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_THAT(result.output, HasSubstr("/usr/bin/codeexec-missing"));
+  if (GetParam()) {  // the runner reports it as such; through the exec API it is the daemon's text
+    EXPECT_EQ(result.status, ExecutionStatus::kSetupError) << result.output;
+    EXPECT_EQ(result.exit_code, 127);
+    EXPECT_THAT(result.output, HasSubstr("cannot start /usr/bin/codeexec-missing"));
+  }
+}
+
+TEST_P(DockerExecutorTest, TheRegistryBuildsItFromJson) {
   std::string config =
       fmt::format(R"({{"image": "{}", "work_dir": "{}", "labels": {{"{}": "{}"}},
                                        "timeout": 30, "output_limit": 100000}})",
                   testing::DockerTestImage(), work_.string(), kTestLabel, test_id_);
+  config.insert(config.size() - 1, fmt::format(R"(, "use_runner": {})", GetParam()));
   auto executor = DefaultExecutorRegistry().Create("docker", config);
   ASSERT_TRUE(executor) << executor.error().ToString();
   auto result = (*executor)->ExecuteCodeBlocks({{"python", "print(6 * 7)"}});

@@ -31,25 +31,7 @@ class DockerFailureTest : public testing::DockerTest {
   }
 };
 
-// Sets an environment variable for one scope.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) {
-    if (const char* old = getenv(name)) old_ = old;
-    setenv(name, value, 1);
-  }
-  ~ScopedEnv() {
-    if (old_) {
-      setenv(name_, old_->c_str(), 1);
-    } else {
-      unsetenv(name_);
-    }
-  }
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
+using testing::ScopedEnv;
 
 TEST_F(DockerFailureTest, AnUnreachableDaemonGivesAClearError) {
   ScopedEnv docker_host("DOCKER_HOST", "unix:///tmp/codeexec-no-such-docker.sock");

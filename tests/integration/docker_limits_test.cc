@@ -27,6 +27,16 @@ TEST_F(DockerLimitsTest, ABlockAllocatingPastTheMemoryLimitIsKilledAndReported) 
   EXPECT_EQ(Run(executor, {{"sh", "echo alive"}}).output, "alive\n");
 }
 
+TEST_F(DockerLimitsTest, AMemoryLimitKillIsReportedThroughTheExecApiToo) {
+  auto options = Options();
+  options.memory_limit = 64 << 20;
+  options.use_runner = false;  // the daemon's oom event tells, rather than the runner
+  auto executor = Make(options);
+  auto result = Run(executor, {{"python", "block = bytearray(512 * 1024 * 1024)"}});
+  EXPECT_EQ(result.status, ExecutionStatus::kMemoryLimit) << result.output;
+  EXPECT_EQ(result.exit_code, 137);
+}
+
 TEST_F(DockerLimitsTest, NetworkModeNoneLeavesOnlyLoopback) {
   auto options = Options();
   options.network_mode = "none";
@@ -47,6 +57,15 @@ TEST_F(DockerLimitsTest, EnvironmentAndInitCommandApply) {
   auto executor = Make(options);
   auto result = Run(executor, {{"sh", "cat /tmp/init-ran; echo \"$GREETING\""}});
   EXPECT_EQ(result.output, "hello from the host\nhello from the host\n");
+}
+
+TEST_F(DockerLimitsTest, TheCodeRunsAsTheGivenUser) {
+  auto options = Options();
+  options.user = "65534:65534";
+  options.bind_work_dir = false;  // a copied /workspace is open to any user
+  auto executor = Make(options);
+  auto result = Run(executor, {{"sh", "id -u; echo written > by-nobody.txt && cat by-nobody.txt"}});
+  EXPECT_EQ(result.output, "65534\nwritten\n");
 }
 
 TEST_F(DockerLimitsTest, AFailingInitCommandFailsCreateAndLeavesNothing) {

@@ -29,6 +29,28 @@ inline std::string DockerTestImage() {
   return image != nullptr && *image != '\0' ? image : "codeexec/python:bookworm";
 }
 
+// Sets an environment variable for one scope.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) {
+    if (const char* old = getenv(name)) old_ = old;
+    setenv(name, value, 1);
+  }
+  ~ScopedEnv() {
+    if (old_) {
+      setenv(name_, old_->c_str(), 1);
+    } else {
+      unsetenv(name_);
+    }
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
 // A client for the default daemon, or why there is none.
 inline Result<docker::DockerClient> DefaultDockerClient() {
   auto endpoint = docker::ResolveDockerEndpoint("");
@@ -76,7 +98,7 @@ class DockerTest : public ::testing::Test {
     return listed ? *listed : std::vector<docker::ContainerSummary>{};
   }
 
-  DockerExecutorOptions Options() {
+  virtual DockerExecutorOptions Options() {
     DockerExecutorOptions options;
     options.image = DockerTestImage();
     options.work_dir = work_;

@@ -1,12 +1,16 @@
 // The only translation unit that includes Boost.Beast (it costs seconds to compile): every other
-// file sees UnixHttpClient's standard types.
-#include "docker/unix_http_client.h"
+// file sees DaemonHttpClient's standard types.
+#include "docker/daemon_http_client.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <array>
+#include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -23,8 +27,8 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
-using Clock = UnixHttpClient::Clock;
-using Protocol = asio::local::stream_protocol;
+using Clock = DaemonHttpClient::Clock;
+using Protocol = asio::generic::stream_protocol;
 
 // Response bodies the Docker API sends are small JSON documents; this bounds a broken peer.
 constexpr std::uint64_t kBodyLimit = 64 << 20;
@@ -34,7 +38,7 @@ constexpr std::uint64_t kBodyLimit = 64 << 20;
 // call returns.
 class Connection {
  public:
-  explicit Connection(const std::string& socket_path) : socket_path_(socket_path) {}
+  explicit Connection(const DockerEndpoint& endpoint) : endpoint_(endpoint) {}
 
   Result<void> Open(Clock::time_point deadline);
   Result<void> Send(const HttpRequest& request, Clock::time_point deadline);
@@ -46,7 +50,9 @@ class Connection {
   // stream.
   Result<StreamEnd> Pump(const StreamControl& control,
                          const std::function<void(std::string_view)>& on_data);
-  Result<UniqueFd> DetachSocket();
+  // After ReadHeader: hands the body to `on_body` as it arrives.
+  Result<void> ReadBodyInto(const DaemonHttpClient::BodySink& on_body, Clock::time_point deadline);
+  Result<HeldConnection> DetachSocket();
 
   bool SuccessStatus() const {
     unsigned status = parser_.get().result_int();
@@ -61,8 +67,9 @@ class Connection {
     return ec;
   }
   Error Failure(std::string_view what, const beast::error_code& ec) const;
+  Result<Protocol::endpoint> Target(Clock::time_point deadline);
 
-  std::string socket_path_;
+  const DockerEndpoint& endpoint_;
   asio::io_context io_;
   beast::basic_stream<Protocol> stream_{io_};
   beast::flat_buffer buffer_;
@@ -71,24 +78,61 @@ class Connection {
 
 Error Connection::Failure(std::string_view what, const beast::error_code& ec) const {
   if (ec == beast::error::timeout) {
-    return Error(
-        ErrorCode::kTimeout,
-        fmt::format("the Docker daemon at {} did not answer in time ({})", socket_path_, what));
+    return Error(ErrorCode::kTimeout,
+                 fmt::format("the Docker daemon at {} did not answer in time ({})",
+                             endpoint_.address, what));
   }
   return Error(ErrorCode::kUnavailable, fmt::format("{} the Docker daemon at {} failed: {}", what,
-                                                    socket_path_, ec.message()));
+                                                    endpoint_.address, ec.message()));
+}
+
+// The address to connect to: the socket, or the first address the TCP host resolves to.
+Result<Protocol::endpoint> Connection::Target(Clock::time_point deadline) {
+  if (endpoint_.is_unix())
+    return Protocol::endpoint(asio::local::stream_protocol::endpoint(endpoint_.socket_path));
+  asio::ip::tcp::resolver resolver(io_);
+  beast::error_code ec = asio::error::would_block;
+  asio::ip::tcp::resolver::results_type results;
+  resolver.async_resolve(
+      endpoint_.host, endpoint_.port,
+      [&](const beast::error_code& done, asio::ip::tcp::resolver::results_type found) {
+        ec = done;
+        results = std::move(found);
+      });
+  asio::steady_timer timer(io_);
+  timer.expires_at(deadline);
+  timer.async_wait([&](const beast::error_code& expired) {
+    if (!expired) resolver.cancel();
+  });
+  io_.restart();
+  io_.run_one();  // the resolution, or the deadline (which cancels it)
+  timer.cancel();
+  io_.run();
+  if (ec || results.empty()) {
+    return MakeError(ErrorCode::kUnavailable,
+                     fmt::format("cannot resolve {}: {}", endpoint_.host,
+                                 ec ? ec.message() : std::string("no address")));
+  }
+  return Protocol::endpoint(results.begin()->endpoint());
 }
 
 Result<void> Connection::Open(Clock::time_point deadline) {
+  auto target = Target(deadline);
+  if (!target) return tl::unexpected(target.error());
   stream_.expires_at(deadline);
   beast::error_code ec = asio::error::would_block;
-  stream_.async_connect(Protocol::endpoint(socket_path_),
-                        [&](const beast::error_code& done) { ec = done; });
+  stream_.async_connect(*target, [&](const beast::error_code& done) { ec = done; });
   if (RunUntilDone(ec)) {
     ErrorCode code = ec == asio::error::access_denied ? ErrorCode::kPermissionDenied
                      : ec == beast::error::timeout    ? ErrorCode::kTimeout
                                                       : ErrorCode::kUnavailable;
-    return MakeError(code, fmt::format("cannot connect to {}: {}", socket_path_, ec.message()));
+    std::string where = endpoint_.is_unix() ? endpoint_.socket_path : endpoint_.address;
+    return MakeError(code, fmt::format("cannot connect to {}: {}", where, ec.message()));
+  }
+  if (!endpoint_.is_unix()) {
+    // Small requests and frames go out at once rather than waiting for an acknowledgement.
+    int on = 1;
+    setsockopt(stream_.socket().native_handle(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
   }
   return {};
 }
@@ -198,10 +242,35 @@ Result<StreamEnd> Connection::Pump(const StreamControl& control,
   return tl::unexpected(Failure("reading a stream from", end));
 }
 
-Result<UniqueFd> Connection::DetachSocket() {
+Result<void> Connection::ReadBodyInto(const DaemonHttpClient::BodySink& on_body,
+                                      Clock::time_point deadline) {
+  http::response_parser<http::buffer_body> body_parser(std::move(parser_));
+  body_parser.body_limit(boost::none);  // the sink bounds what it keeps
+  std::array<char, 65536> chunk;
+  stream_.expires_at(deadline);
+  while (!body_parser.is_done()) {
+    body_parser.get().body().data = chunk.data();
+    body_parser.get().body().size = chunk.size();
+    beast::error_code ec = asio::error::would_block;
+    http::async_read_some(stream_, buffer_, body_parser,
+                          [&](const beast::error_code& done, std::size_t) { ec = done; });
+    RunUntilDone(ec);
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) return tl::unexpected(Failure("reading the answer of", ec));
+    std::size_t got = chunk.size() - body_parser.get().body().size;
+    if (got == 0) continue;
+    if (auto taken = on_body(std::string_view(chunk.data(), got)); !taken) return taken;
+  }
+  return {};
+}
+
+Result<HeldConnection> Connection::DetachSocket() {
   int fd = fcntl(stream_.socket().native_handle(), F_DUPFD_CLOEXEC, 0);
   if (fd < 0) return ErrnoError("dup", errno);
-  return UniqueFd(fd);
+  HeldConnection held{UniqueFd(fd), {}};
+  auto data = buffer_.data();
+  held.leftover.assign(static_cast<const char*>(data.data()), data.size());
+  return held;
 }
 
 std::chrono::milliseconds Until(Clock::time_point deadline) {
@@ -210,12 +279,12 @@ std::chrono::milliseconds Until(Clock::time_point deadline) {
 
 }  // namespace
 
-UnixHttpClient::UnixHttpClient(std::string socket_path) : socket_path_(std::move(socket_path)) {}
+DaemonHttpClient::DaemonHttpClient(DockerEndpoint endpoint) : endpoint_(std::move(endpoint)) {}
 
-Result<HttpResponse> UnixHttpClient::Request(const HttpRequest& request,
-                                             std::chrono::milliseconds timeout) const {
+Result<HttpResponse> DaemonHttpClient::Request(const HttpRequest& request,
+                                               std::chrono::milliseconds timeout) const {
   Clock::time_point deadline = Clock::now() + timeout;
-  Connection connection(socket_path_);
+  Connection connection(endpoint_);
   if (auto opened = connection.Open(deadline); !opened) return tl::unexpected(opened.error());
   if (auto sent = connection.Send(request, deadline); !sent) return tl::unexpected(sent.error());
   if (auto header = connection.ReadHeader(deadline); !header) {
@@ -225,12 +294,31 @@ Result<HttpResponse> UnixHttpClient::Request(const HttpRequest& request,
   return connection.FinishResponse(/*read_body=*/true, deadline);
 }
 
-Result<StreamResult> UnixHttpClient::Stream(
+Result<HttpResponse> DaemonHttpClient::Download(const HttpRequest& request,
+                                                std::chrono::milliseconds timeout,
+                                                const BodySink& on_body) const {
+  Clock::time_point deadline = Clock::now() + timeout;
+  Connection connection(endpoint_);
+  if (auto opened = connection.Open(deadline); !opened) return tl::unexpected(opened.error());
+  if (auto sent = connection.Send(request, deadline); !sent) return tl::unexpected(sent.error());
+  if (auto header = connection.ReadHeader(deadline); !header) {
+    return tl::unexpected(header.error());
+  }
+  bool success = connection.SuccessStatus();
+  auto response = connection.FinishResponse(/*read_body=*/!success, deadline);
+  if (!response || !success) return response;
+  if (auto body = connection.ReadBodyInto(on_body, deadline); !body) {
+    return tl::unexpected(body.error());
+  }
+  return response;
+}
+
+Result<StreamResult> DaemonHttpClient::Stream(
     const HttpRequest& request, std::chrono::milliseconds header_timeout,
     const StreamControl& control, const std::function<void(std::string_view)>& on_data) const {
   Clock::time_point deadline = control.deadline;
   Clock::time_point header_deadline = std::min(deadline, Clock::now() + header_timeout);
-  Connection connection(socket_path_);
+  Connection connection(endpoint_);
   if (auto opened = connection.Open(header_deadline); !opened) {
     return tl::unexpected(opened.error());
   }
@@ -256,10 +344,10 @@ Result<StreamResult> UnixHttpClient::Stream(
   return result;
 }
 
-Result<UniqueFd> UnixHttpClient::Hold(const HttpRequest& request,
-                                      std::chrono::milliseconds timeout) const {
+Result<HeldConnection> DaemonHttpClient::Hold(const HttpRequest& request,
+                                              std::chrono::milliseconds timeout) const {
   Clock::time_point deadline = Clock::now() + timeout;
-  Connection connection(socket_path_);
+  Connection connection(endpoint_);
   if (auto opened = connection.Open(deadline); !opened) return tl::unexpected(opened.error());
   if (auto sent = connection.Send(request, deadline); !sent) return tl::unexpected(sent.error());
   if (auto header = connection.ReadHeader(deadline); !header) {

@@ -1,20 +1,25 @@
-// UnixHttpClient: HTTP/1.1 over a Unix domain socket, just enough for the Docker Engine API.
+// DaemonHttpClient: HTTP/1.1 to the Docker daemon, over its Unix socket or plain TCP (the
+// endpoint's address), just enough for the Docker Engine API.
 //
-// Each call opens its own connection (a Unix connect costs microseconds, and a fresh connection
-// needs no stale keep-alive handling), sends one request and reads the answer. Two shapes:
+// Each call opens its own connection (a Unix or loopback connect costs microseconds, and a fresh
+// connection needs no stale keep-alive handling), sends one request and reads the answer. TCP
+// connections have Nagle's algorithm off, so small frames are not held back. The shapes:
 //   Request  an ordinary request; the whole response body is returned.
+//   Download an ordinary request whose body is handed to a callback as it arrives (an archive of
+//            any size, with bounded memory).
 //   Stream   a request the daemon answers by hijacking the connection (exec start, attach):
 //            after the response header, every byte is handed to a callback as it arrives, until
 //            the daemon closes the stream or a deadline or cancellation (StreamControl) ends it.
-//   Hold     like Stream, but the connection is kept open and returned, unread (the container's
-//            stdin lifeline: closing it, or this process dying, closes the container's stdin).
+//   Hold     like Stream, but the connection is kept open and returned with the bytes that came
+//            after the header (the container's attach stream, read and written by the caller;
+//            closing it, or this process dying, closes the container's stdin).
 //
-// Errors: kUnavailable when nothing answers at the socket (with the path in the message),
+// Errors: kUnavailable when nothing answers at the address (named in the message),
 // kTimeout when the daemon does not answer in time, kInternal for malformed HTTP. HTTP error
 // statuses are not errors here: the caller reads status and body. Boost.Beast stays inside
-// unix_http_client.cc. Thread-safe: calls share no state.
-#ifndef CODEEXEC_SRC_DOCKER_UNIX_HTTP_CLIENT_H_
-#define CODEEXEC_SRC_DOCKER_UNIX_HTTP_CLIENT_H_
+// daemon_http_client.cc. Thread-safe: calls share no state.
+#ifndef CODEEXEC_SRC_DOCKER_DAEMON_HTTP_CLIENT_H_
+#define CODEEXEC_SRC_DOCKER_DAEMON_HTTP_CLIENT_H_
 
 #include <chrono>
 #include <functional>
@@ -23,6 +28,7 @@
 #include <string_view>
 
 #include "codeexec/error.h"
+#include "docker/docker_endpoint.h"
 #include "process/unique_fd.h"
 
 namespace codeexec::docker {
@@ -65,15 +71,28 @@ struct StreamResult {
   StreamEnd end = StreamEnd::kClosed;
 };
 
-class UnixHttpClient {
+// A connection the caller now drives itself (Hold).
+struct HeldConnection {
+  UniqueFd fd;
+  std::string leftover;  // bytes that arrived with the response header
+};
+
+class DaemonHttpClient {
  public:
   using Clock = std::chrono::steady_clock;
+  using BodySink = std::function<Result<void>(std::string_view)>;
 
-  explicit UnixHttpClient(std::string socket_path);
+  explicit DaemonHttpClient(DockerEndpoint endpoint);
 
-  const std::string& socket_path() const { return socket_path_; }
+  const DockerEndpoint& endpoint() const { return endpoint_; }
 
   Result<HttpResponse> Request(const HttpRequest& request, std::chrono::milliseconds timeout) const;
+
+  // Sends `request`; on a 2xx answer hands the body to `on_body` as it arrives (an error from it
+  // ends the call with that error) and returns the response without its body. A non-2xx answer
+  // is returned whole, with its body.
+  Result<HttpResponse> Download(const HttpRequest& request, std::chrono::milliseconds timeout,
+                                const BodySink& on_body) const;
 
   // Sends `request`; on a 2xx or 101 answer, calls `on_data` with the raw bytes after the header
   // as they arrive, until the stream closes or `control` ends it. The header must arrive within
@@ -84,12 +103,12 @@ class UnixHttpClient {
 
   // Sends `request` and, on a 2xx or 101 answer, returns the open connection without reading
   // further. A non-2xx answer is an Error quoting the body.
-  Result<UniqueFd> Hold(const HttpRequest& request, std::chrono::milliseconds timeout) const;
+  Result<HeldConnection> Hold(const HttpRequest& request, std::chrono::milliseconds timeout) const;
 
  private:
-  std::string socket_path_;
+  DockerEndpoint endpoint_;
 };
 
 }  // namespace codeexec::docker
 
-#endif  // CODEEXEC_SRC_DOCKER_UNIX_HTTP_CLIENT_H_
+#endif  // CODEEXEC_SRC_DOCKER_DAEMON_HTTP_CLIENT_H_
