@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <fstream>
 #include <sstream>
@@ -157,7 +158,7 @@ Result<CgroupLeaf> CgroupSystem::CreateLeaf(const std::string& name,
 }
 
 CgroupLeaf::CgroupLeaf(CgroupLeaf&& other) noexcept
-    : v2_(other.v2_), dirs_(std::move(other.dirs_)) {
+    : v2_(other.v2_), dirs_(std::move(other.dirs_)), baseline_(other.baseline_) {
   other.dirs_.clear();
 }
 
@@ -169,39 +170,91 @@ Result<void> CgroupLeaf::AddProcess(pid_t pid) const {
   return {};
 }
 
-CgroupUsage CgroupLeaf::ReadUsage() const {
+Result<void> CgroupLeaf::AddThread(pid_t tid) const {
+  if (v2_) {
+    return MakeError(ErrorCode::kInternal, "cgroup v2 keeps a process's threads together");
+  }
+  std::string text = std::to_string(tid);
+  for (const auto& dir : dirs_) {
+    if (auto added = WriteFile(dir + "/tasks", text); !added) return added;
+  }
+  return {};
+}
+
+Result<UniqueFd> CgroupLeaf::OpenDirectory() const {
+  int fd = open(dirs_[0].c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return ErrnoError("cannot open the cgroup " + dirs_[0], errno);
+  return UniqueFd(fd);
+}
+
+CgroupUsage CgroupLeaf::ReadTotals() const {
   CgroupUsage usage;
   if (dirs_.empty()) return usage;
   if (v2_) {
     const std::string& dir = dirs_[0];
     usage.peak_memory_bytes = NumberIn(dir + "/memory.peak");
-    usage.oom_killed = KeyedValue(ReadFile(dir + "/memory.events"), "oom_kill") > 0;
-    usage.process_limit_reached = KeyedValue(ReadFile(dir + "/pids.events"), "max") > 0;
+    usage.oom_kills = KeyedValue(ReadFile(dir + "/memory.events"), "oom_kill");
+    usage.fork_failures = KeyedValue(ReadFile(dir + "/pids.events"), "max");
     usage.cpu_time =
         std::chrono::microseconds(KeyedValue(ReadFile(dir + "/cpu.stat"), "usage_usec"));
     return usage;
   }
   usage.peak_memory_bytes = NumberIn(dirs_[0] + "/memory.max_usage_in_bytes");
-  usage.oom_killed = KeyedValue(ReadFile(dirs_[0] + "/memory.oom_control"), "oom_kill") > 0;
-  usage.process_limit_reached = KeyedValue(ReadFile(dirs_[1] + "/pids.events"), "max") > 0;
+  usage.oom_kills = KeyedValue(ReadFile(dirs_[0] + "/memory.oom_control"), "oom_kill");
+  usage.fork_failures = KeyedValue(ReadFile(dirs_[1] + "/pids.events"), "max");
   if (dirs_.size() > 2)
     usage.cpu_time = std::chrono::nanoseconds(NumberIn(dirs_[2] + "/cpuacct.usage"));
   return usage;
+}
+
+void CgroupLeaf::ResetUsage() {
+  if (dirs_.empty()) return;
+  baseline_ = ReadTotals();
+  if (!v2_) {
+    // Writing 0 sets the high-water mark to the current charge (page cache earlier runs left).
+    (void)WriteFile(dirs_[0] + "/memory.max_usage_in_bytes", "0");
+    baseline_.peak_memory_bytes = NumberIn(dirs_[0] + "/memory.usage_in_bytes");
+  }
+}
+
+CgroupUsage CgroupLeaf::ReadUsage() const {
+  CgroupUsage totals = ReadTotals();
+  auto since = [](uint64_t now, uint64_t then) { return now > then ? now - then : 0; };
+  CgroupUsage usage;
+  usage.peak_memory_bytes = since(totals.peak_memory_bytes, baseline_.peak_memory_bytes);
+  usage.oom_kills = since(totals.oom_kills, baseline_.oom_kills);
+  usage.fork_failures = since(totals.fork_failures, baseline_.fork_failures);
+  usage.cpu_time = std::max(totals.cpu_time - baseline_.cpu_time, std::chrono::nanoseconds(0));
+  return usage;
+}
+
+namespace {
+
+std::vector<pid_t> OtherProcesses(const std::string& dir) {
+  std::istringstream procs(ReadFile(dir + "/cgroup.procs"));
+  std::vector<pid_t> others;
+  for (pid_t pid; procs >> pid;) {
+    if (pid != getpid()) others.push_back(pid);
+  }
+  return others;
+}
+
+}  // namespace
+
+bool CgroupLeaf::HasOtherProcesses() const {
+  return !dirs_.empty() && !OtherProcesses(pids_dir()).empty();
 }
 
 void CgroupLeaf::KillAll() const {
   if (dirs_.empty()) return;
   if (v2_ && WriteFile(dirs_[0] + "/cgroup.kill", "1")) return;
   // v1 has no cgroup.kill: signal every member until none is left (they cannot fork faster than
-  // SIGKILL lands, and the pids limit bounds them anyway).
+  // SIGKILL lands, and the pids limit bounds them anyway). This process may be listed, for a
+  // thread of it parked here (AddThread); it is spared.
   for (int round = 0; round < 100; ++round) {
-    std::istringstream procs(ReadFile(dirs_[0] + "/cgroup.procs"));
-    bool any = false;
-    for (pid_t pid; procs >> pid;) {
-      kill(pid, SIGKILL);
-      any = true;
-    }
-    if (!any) return;
+    std::vector<pid_t> others = OtherProcesses(pids_dir());
+    if (others.empty()) return;
+    for (pid_t pid : others) kill(pid, SIGKILL);
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "codeexec/error.h"
+#include "process/unique_fd.h"
 
 namespace codeexec {
 
@@ -25,12 +26,12 @@ struct CgroupLimits {
 struct CgroupUsage {
   uint64_t peak_memory_bytes = 0;
   std::chrono::nanoseconds cpu_time{0};
-  bool oom_killed = false;
-  bool process_limit_reached = false;
+  uint64_t oom_kills = 0;      // processes the OOM killer killed at the memory limit
+  uint64_t fork_failures = 0;  // forks refused at the process limit
 };
 
-// One run's cgroup (a folder per v1 hierarchy, or one v2 folder). Move-only; destruction kills
-// whatever is still in it and removes the folders.
+// A leaf cgroup (a folder per v1 hierarchy, or one v2 folder). Move-only; destruction kills
+// every process in it but this one and removes the folders.
 class CgroupLeaf {
  public:
   CgroupLeaf(CgroupLeaf&& other) noexcept;
@@ -40,15 +41,33 @@ class CgroupLeaf {
 
   // Moves `pid` (and its future children) into the cgroup.
   Result<void> AddProcess(pid_t pid) const;
+  // v1 only: moves one thread `tid` of this process into the cgroup, so that the processes it
+  // clones start inside. A migration takes the kernel's cgroup_threadgroup_rwsem for writing,
+  // which waits for an RCU grace period (about 10 ms on an idle machine); a thread that stays in
+  // the cgroup pays that once instead of once per run. The thread counts against the process
+  // limit and its CPU time is measured; its memory is charged where the process's is.
+  Result<void> AddThread(pid_t tid) const;
+  // v2: the folder, for clone3's CLONE_INTO_CGROUP (placement at fork, without a migration).
+  Result<UniqueFd> OpenDirectory() const;
+
+  // Starts a new accounting period: ReadUsage then reports what was used since. Peak memory is
+  // the highest charge above the charge at the reset (v1 resets its high-water mark; v2 cannot
+  // before Linux 6.12, so use a fresh leaf per run there).
+  void ResetUsage();
   CgroupUsage ReadUsage() const;
+  // Whether a process other than this one is in the cgroup (a sandbox is over only when none is).
+  bool HasOtherProcesses() const;
 
  private:
   friend class CgroupSystem;
   CgroupLeaf(bool v2, std::vector<std::string> dirs) : v2_(v2), dirs_(std::move(dirs)) {}
+  const std::string& pids_dir() const { return v2_ ? dirs_[0] : dirs_[1]; }
+  CgroupUsage ReadTotals() const;  // since creation (peak: the current high-water mark)
   void KillAll() const;
 
   bool v2_;
   std::vector<std::string> dirs_;  // v1: memory, pids, cpuacct (if mounted); v2: one
+  CgroupUsage baseline_;           // the totals at the last ResetUsage (peak: the charge then)
 };
 
 // The cgroup hierarchies of this host, found once from /proc/self/mountinfo.

@@ -4,17 +4,15 @@
 #include <linux/capability.h>
 #include <linux/close_range.h>
 #include <linux/seccomp.h>
-#include <net/if.h>
 #include <signal.h>
-#include <sys/ioctl.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <utility>
 
 namespace codeexec {
@@ -47,6 +45,27 @@ bool CloseOtherDescriptors(const ChildConfig& config) {
   return syscall(SYS_close_range, next, ~0u, 0) == 0;
 }
 
+// Fails the step, or records when it ended (ChildConfig::step_end_ns).
+void Check(const ChildConfig& config, ChildStep step, bool ok) {
+  if (!ok) Fail(config, step);
+  if (config.step_end_ns != nullptr) {
+    timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    config.step_end_ns[static_cast<int>(step)] = now.tv_sec * 1'000'000'000LL + now.tv_nsec;
+  }
+}
+
+// PID 1 is a copy of the host process: its memory and the strings of its argv and environment.
+bool HideMemory(const ChildConfig& config) {
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) return false;
+  for (const auto& range : config.host_strings) {
+    if (range[1] > range[0]) {
+      std::memset(reinterpret_cast<void*>(range[0]), 0, range[1] - range[0]);
+    }
+  }
+  return true;
+}
+
 bool WaitForParent(const ChildConfig& config) {
   char go;
   ssize_t n;
@@ -55,17 +74,6 @@ bool WaitForParent(const ChildConfig& config) {
   } while (n < 0 && errno == EINTR);
   close(config.sync_fd);
   return n == 1;
-}
-
-bool BringUpLoopback() {
-  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  ifreq request{};
-  std::memcpy(request.ifr_name, "lo", 3);
-  request.ifr_flags = IFF_UP | IFF_RUNNING;
-  bool ok = ioctl(fd, SIOCSIFFLAGS, &request) == 0;
-  close(fd);
-  return ok;
 }
 
 bool SetLimits(const ChildConfig& config) {
@@ -87,15 +95,28 @@ bool DropCapabilities() {
   return syscall(SYS_capset, &header, data) == 0;
 }
 
-[[noreturn]] void ExecProgram(const ChildConfig& config) {
-  int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(config.stdout_fd, 1) < 0 ||
-      dup2(config.stderr_fd, 2) < 0) {
-    Fail(config, ChildStep::kStandardStreams);
+// As the local executor's children: no signal blocked, the standard ones at their defaults (only
+// ignored ones survive exec, and the host process may ignore SIGPIPE).
+bool ResetSignals() {
+  sigset_t none;
+  sigemptyset(&none);
+  if (sigprocmask(SIG_SETMASK, &none, nullptr) < 0) return false;
+  for (int signal_number = 1; signal_number < 32; ++signal_number) {
+    if (signal_number == SIGKILL || signal_number == SIGSTOP) continue;
+    if (::signal(signal_number, SIG_DFL) == SIG_ERR) return false;
   }
+  return true;
+}
+
+[[noreturn]] void ExecProgram(const ChildConfig& config) {
+  Check(config, ChildStep::kSignals, ResetSignals());
+  int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  Check(config, ChildStep::kStandardStreams,
+        null_fd >= 0 && dup2(null_fd, 0) >= 0 && dup2(config.stdout_fd, 1) >= 0 &&
+            dup2(config.stderr_fd, 2) >= 0);
   // Everything else closes at exec; the error pipe stays usable until then.
   syscall(SYS_close_range, 3, ~0u, CLOSE_RANGE_CLOEXEC);
-  if (config.cwd != nullptr && chdir(config.cwd) < 0) Fail(config, ChildStep::kWorkingFolder);
+  Check(config, ChildStep::kWorkingFolder, config.cwd == nullptr || chdir(config.cwd) == 0);
   execve(config.program, config.argv, config.envp);
   Fail(config, ChildStep::kExec);
 }
@@ -112,6 +133,7 @@ bool DropCapabilities() {
     if (pid < 0 && errno == EINTR) continue;
     if (pid < 0) _exit(126);
     if (pid != program) continue;
+    Check(config, ChildStep::kProgramExit, true);
     [[maybe_unused]] ssize_t n = write(config.status_fd, &status, sizeof(status));
     _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
   }
@@ -127,50 +149,45 @@ const char* ChildStepName(ChildStep step) {
                                            "starting a new session",
                                            "mounting the file system view",
                                            "setting the host name",
-                                           "bringing up loopback",
                                            "setting resource limits",
                                            "dropping capabilities",
                                            "setting no_new_privs",
                                            "installing the seccomp filter",
                                            "forking the program",
+                                           "resetting signals",
                                            "setting up standard streams",
                                            "entering the working folder",
-                                           "executing the program"};
+                                           "executing the program",
+                                           "the program ran (until PID 1 reaped it)"};
   int index = static_cast<int>(step);
   return index >= 0 && index < static_cast<int>(std::size(kNames)) ? kNames[index] : "?";
 }
 
 void RunSandboxChild(const ChildConfig& config) {
-  // The order matters: the parent writes our id maps and cgroup first; mounts, host name and
-  // loopback need the capabilities we hold in our new user namespace; limits and capabilities
-  // are dropped after them; seccomp comes last because it forbids mount and friends.
-  if (!CloseOtherDescriptors(config)) Fail(config, ChildStep::kCloseDescriptors);
-  if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) Fail(config, ChildStep::kDieWithParent);
+  // The order matters: the parent writes our id maps first; mounts and host name need the
+  // capabilities we hold in our new user namespace; limits and capabilities are dropped after
+  // them; seccomp comes last because it forbids mount and friends.
+  Check(config, ChildStep::kCloseDescriptors, CloseOtherDescriptors(config));
+  Check(config, ChildStep::kDieWithParent, prctl(PR_SET_PDEATHSIG, SIGKILL) == 0);
   // Not dumpable: /proc/1/environ, /proc/1/mem and ptrace are refused to the program (which is
   // dumpable again after its exec, as usual).
-  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) Fail(config, ChildStep::kHideMemory);
-  for (const auto& range : config.host_strings) {
-    if (range[1] > range[0]) {
-      std::memset(reinterpret_cast<void*>(range[0]), 0, range[1] - range[0]);
-    }
-  }
-  if (!WaitForParent(config)) Fail(config, ChildStep::kWaitForParent);
-  if (setsid() < 0) Fail(config, ChildStep::kNewSession);
+  Check(config, ChildStep::kHideMemory, HideMemory(config));
+  Check(config, ChildStep::kWaitForParent, WaitForParent(config));
+  Check(config, ChildStep::kNewSession, setsid() >= 0);
   int mount_error = 0;
   if (int step = ApplyMountPlan(*config.mounts, &mount_error); step >= 0) {
     errno = mount_error;
     Fail(config, ChildStep::kMounts, step);
   }
-  if (sethostname("codeexec", 8) < 0) Fail(config, ChildStep::kHostname);
-  if (config.loopback && !BringUpLoopback()) Fail(config, ChildStep::kLoopback);
-  if (!SetLimits(config)) Fail(config, ChildStep::kRlimits);
-  if (!DropCapabilities()) Fail(config, ChildStep::kDropCapabilities);
-  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) Fail(config, ChildStep::kNoNewPrivileges);
-  if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, config.seccomp->program()) < 0) {
-    Fail(config, ChildStep::kSeccomp);
-  }
+  Check(config, ChildStep::kMounts, true);
+  Check(config, ChildStep::kHostname, sethostname("codeexec", 8) == 0);
+  Check(config, ChildStep::kRlimits, SetLimits(config));
+  Check(config, ChildStep::kDropCapabilities, DropCapabilities());
+  Check(config, ChildStep::kNoNewPrivileges, prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0);
+  Check(config, ChildStep::kSeccomp,
+        prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, config.seccomp->program()) == 0);
   long pid = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
-  if (pid < 0) Fail(config, ChildStep::kFork);
+  Check(config, ChildStep::kFork, pid >= 0);
   if (pid == 0) ExecProgram(config);
   ActAsInit(config, static_cast<pid_t>(pid));
 }

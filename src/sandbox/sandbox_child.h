@@ -16,22 +16,25 @@ namespace codeexec {
 // The setup steps, in the order the child takes them. Reported by number on failure.
 enum class ChildStep : int32_t {
   kCloseDescriptors,  // a fork copies every descriptor of the parent, other runs' pipes too
-  kWaitForParent,     // until the parent has written the id maps and joined the cgroup
+  kWaitForParent,     // until the parent has written the id maps
   kDieWithParent,     // the sandbox must not outlive a killed supervisor
   kHideMemory,        // PID 1 is a copy of the host process: its memory and environment stay hidden
   kNewSession,        // no controlling terminal (TIOCSTI), its own process group
   kMounts,            // MountPlan (detail: the mount step's index)
   kHostname,          // UTS namespace: the host's name stays private
-  kLoopback,          // the empty network namespace gets a working lo
   kRlimits,           // core 0, file size, open files, CPU time
   kDropCapabilities,  // bounding set, ambient set, then capset: nothing left to regain at exec
   kNoNewPrivileges,   // setuid binaries and file capabilities grant nothing
   kSeccomp,           // last: the filter would forbid the steps above
   kFork,              // PID 1 stays ours and reaps; the program runs as its child
+  kSignals,           // unblocked and at their defaults: the host's ignored SIGPIPE stays there
   kStandardStreams,   // stdin from /dev/null, stdout and stderr to the parent's pipes
   kWorkingFolder,
   kExec,
+  kProgramExit,  // not a setup step: when PID 1 reaped the program (for measuring teardown)
 };
+
+constexpr int kChildStepCount = static_cast<int>(ChildStep::kProgramExit) + 1;
 
 const char* ChildStepName(ChildStep step);
 
@@ -45,7 +48,6 @@ struct ChildFailure {
 struct ChildConfig {
   const MountPlan* mounts = nullptr;
   const SeccompFilter* seccomp = nullptr;
-  bool loopback = true;
   rlimit file_size{}, open_files{}, cpu_time{};
   bool limit_cpu_time = false;
   // The host process's argv and environment strings ([start, end) addresses), which PID 1 (a copy
@@ -60,6 +62,9 @@ struct ChildConfig {
   int error_fd = -1;   // write: a ChildFailure; closed by exec on success
   int status_fd = -1;  // write: the program's wait status, by PID 1
   int stdout_fd = -1, stderr_fd = -1;
+  // When set (memory shared with the parent, kChildStepCount entries): the CLOCK_MONOTONIC time
+  // in nanoseconds at which each step ended, for measuring what each costs.
+  int64_t* step_end_ns = nullptr;
 };
 
 // Runs the steps, then becomes PID 1 of the sandbox: forks the program, waits for it, reports

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-
 #include "codeexec/log.h"
 #include "core/work_folder.h"
 #include "local/command_line_core.h"

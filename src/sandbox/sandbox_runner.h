@@ -1,17 +1,22 @@
 // SandboxRunner: the ProcessRunner that starts each step of a block inside fresh namespaces and a
-// cgroup of its own, and reports the limits it hit.
+// cgroup, and reports the limits it hit. The sandboxes are cloned from slots (SandboxSlot): one
+// per concurrent caller, kept for the next run.
 #ifndef CODEEXEC_SRC_SANDBOX_SANDBOX_RUNNER_H_
 #define CODEEXEC_SRC_SANDBOX_SANDBOX_RUNNER_H_
 
-#include <atomic>
+#include <chrono>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "codeexec/sandbox_executor.h"
 #include "local/command_line_core.h"
 #include "sandbox/cgroup.h"
 #include "sandbox/mount_plan.h"
+#include "sandbox/sandbox_slot.h"
 #include "sandbox/seccomp_filter.h"
 
 namespace codeexec {
@@ -19,6 +24,7 @@ namespace codeexec {
 class SandboxRunner final : public ProcessRunner {
  public:
   SandboxRunner(CgroupSystem cgroups, SeccompFilter seccomp, SandboxLimits limits, bool network);
+  ~SandboxRunner() override;
 
   // The file system view; set once, before the first Run (the work folder is known only after
   // the core has created it).
@@ -27,7 +33,21 @@ class SandboxRunner final : public ProcessRunner {
   Result<RunOutcome> Run(const SpawnSpec& spec, const RunLimits& limits,
                          const CancellationToken& cancel, OutputCollector& output) override;
 
+  // For the benchmark: from now on, record when each setup step of a run ends (meaningful with
+  // one caller at a time).
+  Result<void> EnableStepTimes();
+  // The last run's steps in the order they ended, each with its cost (the time since the one
+  // before; the first since the run started).
+  std::vector<std::pair<std::string, std::chrono::nanoseconds>> LastStepTimes() const;
+
  private:
+  // A free slot, or a new one.
+  Result<std::unique_ptr<SandboxSlot>> TakeSlot();
+  void ReturnSlot(std::unique_ptr<SandboxSlot> slot);
+  // One run, from the clone to PID 1 reaped.
+  Result<RunOutcome> RunInSlot(SandboxSlot& slot, const SpawnSpec& spec, const RunLimits& limits,
+                               const CancellationToken& cancel, OutputCollector& output);
+
   CgroupSystem cgroups_;
   SeccompFilter seccomp_;
   SandboxLimits limits_;
@@ -35,7 +55,11 @@ class SandboxRunner final : public ProcessRunner {
   std::optional<MountPlan> mounts_;
   std::string name_prefix_;
   uintptr_t host_strings_[2][2] = {};  // this process's argv and environment, from /proc
-  std::atomic<uint64_t> runs_{0};
+  // EnableStepTimes: shared with the children; the child's steps, then the parent's events.
+  int64_t* step_end_ns_ = nullptr;
+  std::mutex slots_mutex_;
+  uint64_t slots_made_ = 0;                          // guarded by slots_mutex_
+  std::vector<std::unique_ptr<SandboxSlot>> slots_;  // free; guarded by slots_mutex_
 };
 
 }  // namespace codeexec

@@ -1,0 +1,154 @@
+#include "sandbox/sandbox_slot.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace codeexec {
+namespace {
+
+Result<void> BringUpLoopback() {
+  UniqueFd socket_fd(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!socket_fd.valid()) return ErrnoError("cannot open a socket in the sandbox's network", errno);
+  ifreq request{};
+  std::memcpy(request.ifr_name, "lo", 3);
+  request.ifr_flags = IFF_UP | IFF_RUNNING;
+  if (ioctl(socket_fd.get(), SIOCSIFFLAGS, &request) < 0) {
+    return ErrnoError("cannot bring up the sandbox's loopback", errno);
+  }
+  return {};
+}
+
+// A network namespace with only a loopback, in which the sandboxes (root only in their own user
+// namespace) may still bind any port, as they could in a namespace of their own.
+Result<void> EnterEmptyNetwork() {
+  if (unshare(CLONE_NEWNET) < 0) {
+    return ErrnoError("cannot create the sandbox's network namespace", errno);
+  }
+  if (auto up = BringUpLoopback(); !up) return up;
+  // /proc/sys/net shows the network namespace of the thread that opens it: this one.
+  UniqueFd ports(open("/proc/sys/net/ipv4/ip_unprivileged_port_start", O_WRONLY | O_CLOEXEC));
+  if (!ports.valid() || write(ports.get(), "0", 1) != 1) {
+    return ErrnoError("cannot open the low ports in the sandbox's network namespace", errno);
+  }
+  return {};
+}
+
+}  // namespace
+
+SandboxSlot::SandboxSlot(const CgroupSystem& cgroups, Options options)
+    : cgroups_(cgroups), options_(std::move(options)), thread_([this] { ThreadMain(); }) {}
+
+Result<std::unique_ptr<SandboxSlot>> SandboxSlot::Create(const CgroupSystem& cgroups,
+                                                         Options options) {
+  std::unique_ptr<SandboxSlot> slot(new SandboxSlot(cgroups, std::move(options)));
+  Result<void> ready;
+  slot->OnThread([&] {
+    if (slot->options_.own_network) ready = EnterEmptyNetwork();
+    if (!ready || cgroups.v2()) return;
+    CgroupLimits limits = slot->options_.limits;
+    if (limits.max_processes > 0) ++limits.max_processes;  // this thread is counted there too
+    auto leaf = cgroups.CreateLeaf(slot->options_.name, limits);
+    if (!leaf) {
+      ready = tl::unexpected(leaf.error());
+      return;
+    }
+    ready = leaf->AddThread(static_cast<pid_t>(syscall(SYS_gettid)));
+    slot->slot_cgroup_.emplace(std::move(*leaf));
+  });
+  if (!ready) return tl::unexpected(ready.error());
+  return slot;
+}
+
+SandboxSlot::~SandboxSlot() {
+  {
+    std::lock_guard lock(mutex_);
+    stop_ = true;
+  }
+  wake_.notify_one();
+  thread_.join();
+  // The thread has left the cgroup by exiting; slot_cgroup_'s destructor removes it.
+}
+
+void SandboxSlot::ThreadMain() {
+  // Signals meant for the process are handled by its other threads. (The sandboxes this thread
+  // clones inherit the mask; the child unblocks everything before exec.)
+  sigset_t all;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, nullptr);
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    wake_.wait(lock, [this] { return stop_ || task_ != nullptr; });
+    if (task_ != nullptr) {
+      (*task_)();
+      task_ = nullptr;
+      done_.notify_one();
+    } else {
+      return;
+    }
+  }
+}
+
+void SandboxSlot::OnThread(const std::function<void()>& task) {
+  std::unique_lock lock(mutex_);
+  task_ = &task;
+  wake_.notify_one();
+  done_.wait(lock, [this] { return task_ == nullptr; });
+}
+
+Result<void> SandboxSlot::BeginRun() {
+  if (!cgroups_.v2()) {
+    slot_cgroup_->ResetUsage();
+    return {};
+  }
+  auto leaf = cgroups_.CreateLeaf(fmt::format("{}-{}", options_.name, runs_++), options_.limits);
+  if (!leaf) return tl::unexpected(leaf.error());
+  auto fd = leaf->OpenDirectory();
+  if (!fd) return tl::unexpected(fd.error());
+  run_cgroup_.emplace(std::move(*leaf));
+  run_cgroup_fd_ = std::move(*fd);
+  return {};
+}
+
+long SandboxSlot::Clone(clone_args args, const std::function<void()>& child) {
+  if (run_cgroup_fd_.valid()) {
+    args.flags |= CLONE_INTO_CGROUP;
+    args.cgroup = static_cast<uint64_t>(run_cgroup_fd_.get());
+  }
+  long pid = -1;
+  OnThread([&] {
+    pid = syscall(SYS_clone3, &args, sizeof(args));
+    if (pid == 0) {
+      child();
+      _exit(127);
+    }
+    if (pid < 0) pid = -errno;
+  });
+  return pid;
+}
+
+CgroupUsage SandboxSlot::EndRun() {
+  if (cgroups_.v2()) {
+    CgroupUsage usage = run_cgroup_ ? run_cgroup_->ReadUsage() : CgroupUsage{};
+    run_cgroup_fd_.Reset();
+    run_cgroup_.reset();  // kills anything left and removes the leaf
+    return usage;
+  }
+  CgroupUsage usage = slot_cgroup_->ReadUsage();
+  if (slot_cgroup_->HasOtherProcesses()) {
+    // Not expected (the run's PID 1 takes its namespace down with it), but never carried over.
+    reusable_ = false;
+  }
+  return usage;
+}
+
+}  // namespace codeexec
