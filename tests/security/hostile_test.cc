@@ -1,202 +1,50 @@
-// Hostile code against the sandbox executor: each case asserts its safe outcome; after every case
-// the host is unchanged, the executor still works, and no process or cgroup is left.
+// Hostile code against the executors: the sandbox and Docker executors (every case they can
+// contain) and the local executor (the cases where one of its limits applies). Each case asserts
+// its safe outcome (hostile_cases.cc); after every case the host is unchanged, no process of the
+// case is left on the host (a container's processes are the host's too), no sandbox process is
+// left in a cgroup, and the executor still works. At the end no container or cgroup is left.
 #include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
 #include <fstream>
-#include <functional>
+#include <map>
+#include <memory>
 #include <optional>
 #include <thread>
 
+#include "codeexec/docker_executor.h"
+#include "codeexec/local_executor.h"
 #include "codeexec/sandbox_executor.h"
 #include "command.h"
+#include "docker_test_util.h"
+#include "hostile_cases.h"
 
 namespace codeexec {
 namespace {
 
 namespace fs = std::filesystem;
-using ::testing::AnyOf;
-using ::testing::HasSubstr;
+using hostile::HostileCase;
+using hostile::kMarker;
 using ::testing::Not;
 
-struct HostileCase {
-  std::string name;
-  std::string language;
-  std::string code;
-  std::function<void(const CodeResult&)> expect;
+enum class Target { kSandbox, kDocker, kLocal };
+
+struct HostileRun {
+  Target target;
+  HostileCase c;
 };
 
 // Test names and failure messages show a case by its name.
-void PrintTo(const HostileCase& c, std::ostream* os) { *os << c.name; }
+void PrintTo(const HostileRun& run, std::ostream* os) { *os << run.c.name; }
 
-// Every case's processes carry this marker in their command lines or files, so a leftover is
-// easy to find from the host.
-constexpr char kMarker[] = "codeexec-hostile-marker";
-
-std::vector<HostileCase> Cases() {
-  auto output_has = [](std::string text) {
-    return [text](const CodeResult& r) { EXPECT_THAT(r.output, HasSubstr(text)); };
-  };
-  auto status_is = [](ExecutionStatus status) {
-    return [status](const CodeResult& r) { EXPECT_EQ(r.status, status) << r.output; };
-  };
-  auto python_errno = [](std::string call) {
-    return "import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\nrc = " + call +
-           "\nprint(rc, os.strerror(ctypes.get_errno()))";
-  };
-  return {
-      {"ForkBomb", "bash", ":(){ :|:& };:",
-       [](const CodeResult& r) {
-         EXPECT_THAT(r.status, AnyOf(ExecutionStatus::kTimeout, ExecutionStatus::kProcessLimit,
-                                     ExecutionStatus::kOk, ExecutionStatus::kError));
-       }},
-      {"ThreadBomb", "python",
-       "import threading, time\nthreads = []\ntry:\n    while True:\n"
-       "        t = threading.Thread(target=time.sleep, args=(30,), daemon=True)\n"
-       "        t.start(); threads.append(t)\nexcept RuntimeError as e:\n"
-       "    print('stopped at', len(threads) < 1000)\n    raise SystemExit(3)",
-       [](const CodeResult& r) {
-         EXPECT_THAT(r.output, HasSubstr("stopped at True"));
-         EXPECT_EQ(r.status, ExecutionStatus::kProcessLimit);
-       }},
-      {"MemoryBomb", "python", "blocks = []\nwhile True:\n    blocks.append(bytearray(1 << 24))",
-       status_is(ExecutionStatus::kMemoryLimit)},
-      {"CpuSpin", "python", "while True:\n    pass", status_is(ExecutionStatus::kTimeout)},
-      {"SleepForever", "sh", "sleep 100000", status_is(ExecutionStatus::kTimeout)},
-      {"OutputFlood", "sh", "yes flood",
-       [](const CodeResult& r) {
-         EXPECT_TRUE(r.truncated);
-         EXPECT_LT(r.output.size(), 70000u);
-       }},
-      {"FileBeyondTheSizeLimit", "sh",
-       "head -c 20000000 /dev/zero > big.bin; echo rc=$?; ls -l big.bin | awk '{print $5}'",
-       [](const CodeResult& r) {
-         EXPECT_THAT(r.output, HasSubstr("rc=153\n"));  // 128 + SIGXFSZ
-         EXPECT_THAT(r.stdout_text, HasSubstr("\n16777216\n"));
-       }},
-      {"FillTmp", "sh",
-       "for i in 1 2 3 4 5 6; do head -c 10000000 /dev/zero > /tmp/fill$i || break; done",
-       output_has("No space left on device")},
-      {"MillionsOfFiles", "python",
-       "import os\ncount = 0\ntry:\n    for i in range(1000000):\n"
-       "        open(f'/tmp/f{i}', 'w').close(); count += 1\nexcept OSError as e:\n"
-       "    print('stopped', e.strerror)",
-       output_has("stopped No space left on device")},
-      {"DescriptorExhaustion", "python",
-       "files = []\ntry:\n    while True:\n        files.append(open('/dev/null'))\n"
-       "except OSError as e:\n    print(e.strerror, len(files) < 200)",
-       output_has("Too many open files True")},
-      {"ReadShadow", "sh", "cat /etc/shadow; cat /etc/gshadow; ls /root /home",
-       [](const CodeResult& r) { EXPECT_THAT(r.output, Not(HasSubstr("root:"))); }},
-      {"OtherProcessesEnviron", "sh",
-       "ls /proc | grep -E '^[0-9]+$' | tr '\\n' ' '; cat /proc/1/environ; echo",
-       [](const CodeResult& r) {
-         EXPECT_THAT(r.stdout_text, HasSubstr("1 2 "));
-         EXPECT_THAT(r.output, HasSubstr("Permission denied"));
-       }},
-      {"WriteOutsideWorkDir", "sh",
-       "for f in /usr/x /etc/x /x /bin/x /proc/x; do touch $f 2>/dev/null && echo wrote $f; "
-       "done; echo done",
-       [](const CodeResult& r) { EXPECT_EQ(r.stdout_text, "done\n"); }},
-      {"SymlinkToAHostFile", "sh", "ln -s /etc/shadow link && cat link; echo rc=$?",
-       output_has("No such file or directory")},
-      {"NetworkEgress", "python",
-       "import socket\ntry:\n    socket.create_connection(('8.8.8.8', 53), timeout=2)\n"
-       "except OSError as e:\n    print('blocked', e.errno)",
-       output_has("blocked 101")},
-      {"Ptrace", "python", python_errno("libc.ptrace(16, 1, 0, 0)"),
-       output_has("-1 Operation not permitted")},
-      {"NestedNamespaces", "python", python_errno("libc.unshare(0x10000000)"),
-       output_has("-1 Operation not permitted")},
-      {"Mount", "python", python_errno("libc.mount(b'none', b'/tmp', b'tmpfs', 0, None)"),
-       output_has("-1 Operation not permitted")},
-      {"SetuidBinariesGrantNothing", "sh",
-       "grep -E '^(NoNewPrivs|CapEff|CapBnd)' /proc/self/status | tr '\\t' ' '",
-       [](const CodeResult& r) {
-         EXPECT_THAT(r.output, HasSubstr("NoNewPrivs: 1\n"));
-         EXPECT_THAT(r.output, HasSubstr("CapEff: 0000000000000000\n"));
-         EXPECT_THAT(r.output, HasSubstr("CapBnd: 0000000000000000\n"));
-       }},
-      {"Tiocsti", "python", python_errno("libc.ioctl(1, 0x5412, ctypes.c_char_p(b'x'))"),
-       output_has("-1 Operation not permitted")},
-      {"Keyctl", "python", python_errno("libc.syscall(250, 0, 0, 0, 0)"),
-       output_has("-1 Operation not permitted")},
-      {"Bpf", "python", python_errno("libc.syscall(321, 0, 0, 0)"),
-       output_has("-1 Operation not permitted")},
-      {"PerfEvents", "python", python_errno("libc.syscall(298, 0, 0, -1, -1, 0)"),
-       output_has("-1 Operation not permitted")},
-      {"IoUring", "python", python_errno("libc.syscall(425, 8, 0)"),
-       output_has("-1 Operation not permitted")},
-      {"KernelModules", "python", python_errno("libc.syscall(313, -1, b'', 0)"),
-       output_has("-1 Operation not permitted")},
-      {"Reboot", "python", python_errno("libc.reboot(0x1234567)"),
-       output_has("-1 Operation not permitted")},
-      {"OverwriteProcSelfExe", "sh", "cp /bin/true /proc/self/exe 2>&1; echo rc=$?",
-       [](const CodeResult& r) { EXPECT_THAT(r.output, Not(HasSubstr("rc=0"))); }},
-      {"InheritedDescriptors", "sh", "exec ls /proc/self/fd | tr '\\n' ' '",
-       [](const CodeResult& r) { EXPECT_EQ(r.stdout_text, "0 1 2 3 "); }},
-      {"EnvironmentSecrets", "sh", "env | sort | cut -d= -f1 | tr '\\n' ' '",
-       [](const CodeResult& r) { EXPECT_EQ(r.stdout_text, "HOME LANG PATH PWD TMPDIR "); }},
-      {"DaemonisedGrandchild", "python",
-       std::string("import os, time\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n"
-                   "        os.execvp('sleep', ['sleep', '1000', '") +
-           kMarker + "'])\n    os._exit(0)\nprint('parent done')",
-       output_has("parent done")},
-      {"KillTheSupervisor", "sh", "kill -9 1; kill -9 0 2>/dev/null; echo still here",
-       [](const CodeResult&) {}},
-      {"HugeArguments", "python",
-       "import os\ntry:\n    os.execv('/bin/true', ['true'] + ['x' * 100000] * 100)\n"
-       "except OSError as e:\n    print(e.strerror)",
-       output_has("Argument list too long")},
-      {"ThirtyTwoBitSyscall", "c",
-       "int main(void) { __asm__ volatile(\"int $0x80\" : : \"a\"(20)); return 0; }",
-       status_is(ExecutionStatus::kPolicyViolation)},
-      {"ChangeHostname", "sh", "hostname evil 2>&1; hostname", output_has("codeexec")},
-      {"NoSys", "sh", "ls /sys 2>&1 | head -1", output_has("No such file or directory")},
-  };
-}
-
-class HostileTest : public ::testing::TestWithParam<HostileCase> {
- protected:
-  static void SetUpTestSuite() {
-    if (geteuid() != 0) return;
-    SandboxExecutorOptions options;
-    options.command_line.work_dir = work_->path();
-    options.command_line.timeout = std::chrono::seconds(3);
-    options.command_line.output_limit = 64 << 10;
-    options.limits.memory_bytes = 256 << 20;
-    options.limits.max_processes = 128;
-    options.limits.file_size_bytes = 16 << 20;
-    options.limits.open_files = 64;
-    options.limits.tmp_bytes = 32 << 20;
-    auto executor = SandboxExecutor::Create(std::move(options));
-    ASSERT_TRUE(executor) << executor.error().ToString();
-    executor_ = new SandboxExecutor(std::move(*executor));
-  }
-  static void TearDownTestSuite() {
-    delete executor_;
-    executor_ = nullptr;
-  }
-  void SetUp() override {
-    if (geteuid() != 0) {
-      if (testing::InCi()) FAIL() << "the hostile suite needs root, and CI runs as root";
-      GTEST_SKIP() << "the sandbox needs root";
-    }
-    ASSERT_NE(executor_, nullptr);
-  }
-
-  static SandboxExecutor* executor_;
-  static testing::TempDir* work_;
-};
-
-SandboxExecutor* HostileTest::executor_ = nullptr;
-testing::TempDir* HostileTest::work_ = new testing::TempDir("hostile");
+std::string DockerLabel() { return "hostile-" + std::to_string(getpid()); }
 
 constexpr const char* kCgroupParents[] = {
     "/sys/fs/cgroup/memory/codeexec", "/sys/fs/cgroup/pids/codeexec",
@@ -235,22 +83,135 @@ std::vector<std::string> CodeexecCgroups() {
   return found;
 }
 
+// The executors the cases run in, made at first use and kept for the whole suite, with the limits
+// the cases expect: 3 s, 64 KiB of output, 256 MiB, 128 processes, 16 MiB files, 64 descriptors,
+// 32 MiB of /tmp, no network.
+class Executors : public ::testing::Environment {
+ public:
+  static Executors* instance;
+
+  void SetUp() override {
+    // The host's secrets, which no case may print.
+    setenv("CODEEXEC_HOSTILE_SECRET", hostile::HostSecret().c_str(), 1);
+    std::ofstream(hostile::HostSecretFile()) << hostile::HostSecret() << "\n";
+  }
+
+  void TearDown() override {
+    executors_.clear();
+    std::error_code ignored;
+    fs::remove(hostile::HostSecretFile(), ignored);
+    fs::remove(hostile::HostVictimFile(), ignored);
+    EXPECT_THAT(CodeexecCgroups(), ::testing::IsEmpty()) << "a cgroup outlived its executor";
+    if (auto client = testing::DefaultDockerClient()) {
+      auto left = client->ListContainers({"codeexec.test=" + DockerLabel()});
+      ASSERT_TRUE(left) << left.error().message();
+      for (const auto& container : *left) {
+        ADD_FAILURE() << "container left behind: " << container.name;
+        (void)client->RemoveContainer(container.id, /*force=*/true);
+      }
+    }
+  }
+
+  // The executor for `target`, or why there is none.
+  Result<CodeExecutor*> Get(Target target) {
+    if (auto found = executors_.find(target); found != executors_.end()) {
+      return found->second.get();
+    }
+    auto made = Make(target);
+    if (!made) return tl::unexpected(made.error());
+    CodeExecutor* executor = made->get();
+    executors_[target] = std::move(*made);
+    return executor;
+  }
+
+ private:
+  template <class Executor>
+  static Result<std::unique_ptr<CodeExecutor>> Own(Result<Executor> made) {
+    if (!made) return tl::unexpected(made.error());
+    return std::make_unique<Executor>(std::move(*made));
+  }
+
+  Result<std::unique_ptr<CodeExecutor>> Make(Target target) {
+    LocalExecutorOptions command_line;
+    command_line.work_dir = work_.path() / std::to_string(static_cast<int>(target));
+    fs::create_directories(command_line.work_dir);
+    command_line.timeout = std::chrono::seconds(3);
+    command_line.output_limit = 64 << 10;
+    if (target == Target::kLocal) return Own(LocalCommandLineCodeExecutor::Create(command_line));
+    if (target == Target::kDocker) {
+      DockerExecutorOptions options;
+      options.image = testing::DockerTestImage();
+      options.work_dir = command_line.work_dir;
+      options.timeout = command_line.timeout;
+      options.output_limit = command_line.output_limit;
+      options.memory_limit = 256 << 20;
+      options.pids_limit = 128;
+      options.network_mode = "none";
+      options.labels["codeexec.test"] = DockerLabel();
+      return Own(DockerCommandLineCodeExecutor::Create(std::move(options)));
+    }
+    SandboxExecutorOptions options;  // its command line has the sandbox's own environment
+    options.command_line.work_dir = command_line.work_dir;
+    options.command_line.timeout = command_line.timeout;
+    options.command_line.output_limit = command_line.output_limit;
+    options.limits.memory_bytes = 256 << 20;
+    options.limits.max_processes = 128;
+    options.limits.file_size_bytes = 16 << 20;
+    options.limits.open_files = 64;
+    options.limits.tmp_bytes = 32 << 20;
+    return Own(SandboxExecutor::Create(std::move(options)));
+  }
+
+  testing::TempDir work_{"hostile"};
+  std::map<Target, std::unique_ptr<CodeExecutor>> executors_;
+};
+
+Executors* Executors::instance =
+    static_cast<Executors*>(::testing::AddGlobalTestEnvironment(new Executors));
+
 std::string HostFingerprint() {
   std::ifstream hostname("/proc/sys/kernel/hostname");
   std::string name;
   hostname >> name;
-  return name + "|" + std::to_string(fs::exists("/x")) + std::to_string(fs::exists("/usr/x"));
+  for (const char* path : {"/x", "/usr/x", "/etc/x", "/bin/x"}) {
+    name += fs::exists(path) ? " 1" : " 0";
+  }
+  return name;
 }
 
+class HostileTest : public ::testing::TestWithParam<HostileRun> {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) {
+      if (testing::InCi()) FAIL() << "the hostile suite needs root, and CI runs as root";
+      GTEST_SKIP() << "the sandbox and the Docker daemon need root";
+    }
+    auto executor = Executors::instance->Get(GetParam().target);
+    if (!executor) {
+      // Only the Docker executor may be missing, and only outside CI (no daemon or no image).
+      if (GetParam().target != Target::kDocker || testing::InCi()) {
+        FAIL() << executor.error().ToString();
+      }
+      GTEST_SKIP() << "needs a Docker daemon and the test image: " << executor.error().ToString();
+    }
+    executor_ = *executor;
+  }
+
+  CodeExecutor* executor_ = nullptr;
+};
+
 TEST_P(HostileTest, IsContained) {
-  const HostileCase& c = GetParam();
+  const HostileRun& run = GetParam();
   std::string before = HostFingerprint();
-  auto result = executor_->ExecuteCodeBlocks({{c.language, c.code}});
+  auto result = executor_->ExecuteCodeBlocks(run.c.blocks);
   ASSERT_TRUE(result) << result.error().ToString();
-  c.expect(*result);
+  const hostile::Expect& expect = run.target == Target::kSandbox  ? run.c.sandbox
+                                  : run.target == Target::kDocker ? run.c.docker
+                                                                  : run.c.local;
+  expect(*result);
 
   EXPECT_EQ(HostFingerprint(), before) << "the host changed";
-  auto leftovers = testing::RunCommand({"/usr/bin/pgrep", "-f", kMarker});
+  auto leftovers = testing::RunCommand({"/usr/bin/pgrep", "-af", kMarker});
   EXPECT_EQ(leftovers.stdout_text, "") << "a process outlived the run";
   auto again = executor_->ExecuteCodeBlocks({{"sh", "echo alive"}});
   ASSERT_TRUE(again) << again.error().ToString();
@@ -258,12 +219,26 @@ TEST_P(HostileTest, IsContained) {
   EXPECT_THAT(ProcessesInCodeexecCgroups(), ::testing::IsEmpty()) << "a process outlived the run";
 }
 
-INSTANTIATE_TEST_SUITE_P(Sandbox, HostileTest, ::testing::ValuesIn(Cases()),
-                         [](const ::testing::TestParamInfo<HostileCase>& c) {
-                           return c.param.name;
-                         });
+// The cases with an expectation for `target`.
+std::vector<HostileRun> RunsFor(Target target) {
+  std::vector<HostileRun> runs;
+  for (auto& c : hostile::Cases()) {
+    const hostile::Expect& expect = target == Target::kSandbox  ? c.sandbox
+                                    : target == Target::kDocker ? c.docker
+                                                                : c.local;
+    if (expect) runs.push_back({target, std::move(c)});
+  }
+  return runs;
+}
 
-// A server inside the sandbox is not reachable from the host.
+std::string RunName(const ::testing::TestParamInfo<HostileRun>& info) { return info.param.c.name; }
+
+INSTANTIATE_TEST_SUITE_P(Sandbox, HostileTest, ::testing::ValuesIn(RunsFor(Target::kSandbox)),
+                         RunName);
+INSTANTIATE_TEST_SUITE_P(Docker, HostileTest, ::testing::ValuesIn(RunsFor(Target::kDocker)),
+                         RunName);
+INSTANTIATE_TEST_SUITE_P(Local, HostileTest, ::testing::ValuesIn(RunsFor(Target::kLocal)), RunName);
+
 // A fresh sandbox executor for the tests below, or a skip (a failure in CI) without root.
 std::optional<SandboxExecutor> MakeSandbox(const testing::TempDir& work) {
   if (geteuid() != 0) return std::nullopt;
