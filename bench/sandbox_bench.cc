@@ -32,6 +32,7 @@
 #include "codeexec/sandbox_executor.h"
 #include "process/environment.h"
 #include "sandbox/cgroup.h"
+#include "sandbox/init_program.h"
 #include "sandbox/mount_plan.h"
 #include "sandbox/sandbox_runner.h"
 #include "sandbox/seccomp_filter.h"
@@ -75,8 +76,10 @@ int main(int argc, char** argv) {
   auto cgroups = codeexec::CgroupSystem::Detect();
   auto seccomp = codeexec::SeccompFilter::Build();
   char root_pattern[] = "/tmp/codeexec-bench-XXXXXX";
-  if (!cgroups || !seccomp || mkdtemp(root_pattern) == nullptr) return 1;
-  codeexec::SandboxRunner runner(std::move(*cgroups), std::move(*seccomp), options.limits, false);
+  auto init_program = codeexec::SealedInitProgram();
+  if (!cgroups || !seccomp || !init_program || mkdtemp(root_pattern) == nullptr) return 1;
+  codeexec::SandboxRunner runner(std::move(*cgroups), std::move(*seccomp), std::move(*init_program),
+                                 options.limits, false);
   auto plan = codeexec::MountPlan::Build({root_pattern, executor->work_dir(), {}, 1 << 24});
   if (!plan) return 1;
   runner.SetMountPlan(std::move(*plan));

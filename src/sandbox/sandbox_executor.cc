@@ -6,6 +6,7 @@
 #include "codeexec/log.h"
 #include "core/work_folder.h"
 #include "local/command_line_core.h"
+#include "sandbox/init_program.h"
 #include "sandbox/sandbox_runner.h"
 
 namespace codeexec {
@@ -43,6 +44,8 @@ Result<SandboxExecutor> SandboxExecutor::Create(SandboxExecutorOptions options) 
   if (!cgroups) return tl::unexpected(cgroups.error());
   auto seccomp = SeccompFilter::Build();
   if (!seccomp) return tl::unexpected(seccomp.error());
+  auto init_program = SealedInitProgram();
+  if (!init_program) return tl::unexpected(init_program.error());
   auto impl = std::make_unique<Impl>();
   // The executor's own host folder: the root skeleton the child mounts its view on (in its own
   // mount namespace: the host never sees those mounts) and the copy of /etc.
@@ -50,8 +53,9 @@ Result<SandboxExecutor> SandboxExecutor::Create(SandboxExecutorOptions options) 
   if (!base) return tl::unexpected(base.error());
   impl->base = *base;
 
-  auto runner = std::make_unique<SandboxRunner>(std::move(*cgroups), std::move(*seccomp),
-                                                options.limits, options.network);
+  auto runner =
+      std::make_unique<SandboxRunner>(std::move(*cgroups), std::move(*seccomp),
+                                      std::move(*init_program), options.limits, options.network);
   SandboxRunner* runner_view = runner.get();
   auto core = CommandLineCore::Create(options.command_line, std::move(runner));
   if (!core) return tl::unexpected(core.error());

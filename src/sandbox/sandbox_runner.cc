@@ -13,8 +13,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "process/unique_fd.h"
 #include "sandbox/sandbox_child.h"
@@ -30,25 +28,6 @@ Result<Pipe> MakePipe() {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) < 0) return ErrnoError("pipe2", errno);
   return Pipe{UniqueFd(fds[0]), UniqueFd(fds[1])};
-}
-
-Result<void> WriteProcFile(pid_t pid, const char* name, const std::string& text) {
-  std::string path = fmt::format("/proc/{}/{}", pid, name);
-  int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return ErrnoError("cannot open " + path, errno);
-  ssize_t n = write(fd, text.data(), text.size());
-  int saved = errno;
-  close(fd);
-  if (n != static_cast<ssize_t>(text.size())) return ErrnoError("cannot write " + path, saved);
-  return {};
-}
-
-// The child is root in its user namespace and the caller's user outside: files it creates in the
-// work folder belong to the caller.
-Result<void> WriteIdMaps(pid_t pid) {
-  if (auto ok = WriteProcFile(pid, "setgroups", "deny"); !ok) return ok;
-  if (auto ok = WriteProcFile(pid, "uid_map", fmt::format("0 {} 1", getuid())); !ok) return ok;
-  return WriteProcFile(pid, "gid_map", fmt::format("0 {} 1", getgid()));
 }
 
 // Reads the child's report of a failed setup step; nullopt once exec closed the pipe.
@@ -71,10 +50,10 @@ tl::unexpected<Error> SetupError(const ChildFailure& failure, const MountPlan& m
 rlimit Limit(uint64_t value) { return rlimit{value, value}; }
 
 // The parent's events in a run, recorded after the child's steps in the step-time array.
-enum ParentEvent { kRunStart, kCloned, kIdMapsWritten, kExecSeen, kExited, kParentEventCount };
-constexpr const char* kParentEventNames[] = {
-    "start", "clone3 from the slot's thread", "id maps written by the parent",
-    "exec seen by the parent", "PID 1 exited: namespaces torn down"};
+enum ParentEvent { kRunStart, kCloned, kExecSeen, kExited, kParentEventCount };
+constexpr const char* kParentEventNames[] = {"start", "clone3 on the slot's thread",
+                                             "exec seen by the runner",
+                                             "PID 1 exited: namespaces torn down"};
 constexpr int kStepTimeCount = kChildStepCount + kParentEventCount;
 
 void MarkEvent(int64_t* step_end_ns, ParentEvent event) {
@@ -84,30 +63,20 @@ void MarkEvent(int64_t* step_end_ns, ParentEvent event) {
                                              .count();
 }
 
-// Fields 48-51 of /proc/self/stat: where this process's argv and environment strings live.
-void FindHostStrings(uintptr_t ranges[2][2]) {
-  std::ifstream stat("/proc/self/stat");
-  std::string text((std::istreambuf_iterator<char>(stat)), {});
-  std::size_t after_name = text.rfind(')');
-  if (after_name == std::string::npos) return;
-  std::istringstream fields(text.substr(after_name + 2));  // from field 3 on
-  std::string skip;
-  for (int field = 3; field < 48 && fields >> skip; ++field) {
-  }
-  fields >> ranges[0][0] >> ranges[0][1] >> ranges[1][0] >> ranges[1][1];
-}
-
 }  // namespace
 
-SandboxRunner::SandboxRunner(CgroupSystem cgroups, SeccompFilter seccomp, SandboxLimits limits,
-                             bool network)
+SandboxRunner::SandboxRunner(CgroupSystem cgroups, SeccompFilter seccomp, UniqueFd init_program,
+                             SandboxLimits limits, bool network)
     : cgroups_(std::move(cgroups)),
       seccomp_(std::move(seccomp)),
+      init_program_(std::move(init_program)),
       limits_(limits),
       network_(network),
-      name_prefix_(fmt::format("{}-{:x}", getpid(), reinterpret_cast<uintptr_t>(this))) {
-  FindHostStrings(host_strings_);
-}
+      // Root inside; this process's user and group outside: files the code creates in the work
+      // folder belong to the caller.
+      uid_map_(fmt::format("0 {} 1", geteuid())),
+      gid_map_(fmt::format("0 {} 1", getegid())),
+      name_prefix_(fmt::format("{}-{:x}", getpid(), reinterpret_cast<uintptr_t>(this))) {}
 
 SandboxRunner::~SandboxRunner() {
   if (step_end_ns_ != nullptr) munmap(step_end_ns_, kStepTimeCount * sizeof(int64_t));
@@ -115,10 +84,16 @@ SandboxRunner::~SandboxRunner() {
 
 Result<void> SandboxRunner::EnableStepTimes() {
   if (step_end_ns_ != nullptr) return {};
-  void* shared = mmap(nullptr, kStepTimeCount * sizeof(int64_t), PROT_READ | PROT_WRITE,
-                      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  // A memory file: the init program maps it too (the setup child shares this memory anyway).
+  UniqueFd file(memfd_create("codeexec-step-times", MFD_CLOEXEC));
+  if (!file.valid() || ftruncate(file.get(), kStepTimeCount * sizeof(int64_t)) < 0) {
+    return ErrnoError("cannot create the step times", errno);
+  }
+  void* shared = mmap(nullptr, kStepTimeCount * sizeof(int64_t), PROT_READ | PROT_WRITE, MAP_SHARED,
+                      file.get(), 0);
   if (shared == MAP_FAILED) return ErrnoError("cannot map the step times", errno);
   step_end_ns_ = static_cast<int64_t*>(shared);
+  step_times_file_ = std::move(file);
   return {};
 }
 
@@ -186,14 +161,14 @@ Result<RunOutcome> SandboxRunner::RunInSlot(SandboxSlot& slot, const SpawnSpec& 
                                             const RunLimits& limits,
                                             const CancellationToken& cancel,
                                             OutputCollector& output) {
-  Result<Pipe> out = MakePipe(), err = MakePipe(), sync = MakePipe(), failure = MakePipe(),
-               status = MakePipe();
-  for (auto* pipe : {&out, &err, &sync, &failure, &status}) {
+  Result<Pipe> out = MakePipe(), err = MakePipe(), failure = MakePipe(), status = MakePipe();
+  for (auto* pipe : {&out, &err, &failure, &status}) {
     if (!*pipe) return tl::unexpected(pipe->error());
   }
-  std::vector<char*> argv;
-  for (const auto& arg : spec.argv) argv.push_back(const_cast<char*>(arg.c_str()));
-  argv.push_back(nullptr);
+  std::vector<char*> init_argv = {const_cast<char*>("codeexec-sandbox-init"),
+                                  const_cast<char*>(spec.program.c_str())};
+  for (const auto& arg : spec.argv) init_argv.push_back(const_cast<char*>(arg.c_str()));
+  init_argv.push_back(nullptr);
 
   ChildConfig config;
   config.mounts = &*mounts_;
@@ -202,28 +177,30 @@ Result<RunOutcome> SandboxRunner::RunInSlot(SandboxSlot& slot, const SpawnSpec& 
   config.open_files = Limit(limits_.open_files);
   config.limit_cpu_time = limits_.cpu_time.count() > 0;
   config.cpu_time = Limit(static_cast<uint64_t>(limits_.cpu_time.count()));
-  std::memcpy(config.host_strings, host_strings_, sizeof(host_strings_));
-  config.program = spec.program.c_str();
-  config.argv = argv.data();
+  config.uid_map = uid_map_.c_str();
+  config.gid_map = gid_map_.c_str();
+  config.init_fd = init_program_.get();
+  config.init_argv = init_argv.data();
   config.envp = spec.envp;
   config.cwd = spec.cwd.empty() ? nullptr : spec.cwd.c_str();
-  config.sync_fd = sync->read.get();
   config.error_fd = failure->write.get();
   config.status_fd = status->write.get();
   config.stdout_fd = out->write.get();
   config.stderr_fd = err->write.get();
+  config.step_times_fd = step_times_file_.get();
   config.step_end_ns = step_end_ns_;
   if (step_end_ns_ != nullptr) std::fill(step_end_ns_, step_end_ns_ + kStepTimeCount, 0);
   MarkEvent(step_end_ns_, kRunStart);
 
-  // The network namespace is the slot's (see SandboxSlot).
+  // The network namespace is the slot's (see SandboxSlot). The child shares this memory (config
+  // and init_argv stay alive until the error pipe has spoken) until it executes the init program.
   int pidfd = -1;
   clone_args args{};
-  args.flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS |
+  args.flags = CLONE_VM | CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS |
                CLONE_NEWCGROUP | CLONE_PIDFD;
   args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
   args.exit_signal = SIGCHLD;
-  long pid = slot.Clone(args, [&config] { RunSandboxChild(config); });
+  long pid = slot.Clone(args, RunSandboxChild, &config);
   MarkEvent(step_end_ns_, kCloned);
   if (pid < 0) {
     return ErrnoError(
@@ -231,16 +208,10 @@ Result<RunOutcome> SandboxRunner::RunInSlot(SandboxSlot& slot, const SpawnSpec& 
         "enabled)",
         static_cast<int>(-pid));
   }
-  for (auto* end : {&out->write, &err->write, &sync->read, &failure->write, &status->write}) {
-    end->Reset();
-  }
+  for (auto* end : {&out->write, &err->write, &failure->write, &status->write}) end->Reset();
   // From here the child is owned: any early return kills and reaps it.
   ChildProcess child = ChildProcess::Adopt(static_cast<pid_t>(pid), UniqueFd(pidfd),
                                            std::move(out->read), std::move(err->read));
-  if (auto maps = WriteIdMaps(child.pid()); !maps) return tl::unexpected(maps.error());
-  MarkEvent(step_end_ns_, kIdMapsWritten);
-  if (write(sync->write.get(), "1", 1) != 1) return ErrnoError("cannot start the sandbox", errno);
-  sync->write.Reset();
   if (auto failed = ReadFailure(failure->read.get())) return SetupError(*failed, *mounts_);
   MarkEvent(step_end_ns_, kExecSeen);
 

@@ -23,7 +23,9 @@ namespace codeexec {
 
 class SandboxRunner final : public ProcessRunner {
  public:
-  SandboxRunner(CgroupSystem cgroups, SeccompFilter seccomp, SandboxLimits limits, bool network);
+  // `init_program`: SealedInitProgram().
+  SandboxRunner(CgroupSystem cgroups, SeccompFilter seccomp, UniqueFd init_program,
+                SandboxLimits limits, bool network);
   ~SandboxRunner() override;
 
   // The file system view; set once, before the first Run (the work folder is known only after
@@ -50,12 +52,14 @@ class SandboxRunner final : public ProcessRunner {
 
   CgroupSystem cgroups_;
   SeccompFilter seccomp_;
+  UniqueFd init_program_;
   SandboxLimits limits_;
   bool network_;
   std::optional<MountPlan> mounts_;
+  std::string uid_map_, gid_map_;
   std::string name_prefix_;
-  uintptr_t host_strings_[2][2] = {};  // this process's argv and environment, from /proc
   // EnableStepTimes: shared with the children; the child's steps, then the parent's events.
+  UniqueFd step_times_file_;
   int64_t* step_end_ns_ = nullptr;
   std::mutex slots_mutex_;
   uint64_t slots_made_ = 0;                          // guarded by slots_mutex_

@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -15,6 +16,9 @@
 
 namespace codeexec {
 namespace {
+
+constexpr std::size_t kStackSize = 256 << 10;
+constexpr std::size_t kGuardSize = 4096;
 
 Result<void> BringUpLoopback() {
   UniqueFd socket_fd(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
@@ -51,6 +55,13 @@ SandboxSlot::SandboxSlot(const CgroupSystem& cgroups, Options options)
 Result<std::unique_ptr<SandboxSlot>> SandboxSlot::Create(const CgroupSystem& cgroups,
                                                          Options options) {
   std::unique_ptr<SandboxSlot> slot(new SandboxSlot(cgroups, std::move(options)));
+  void* stack = mmap(nullptr, kStackSize, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  if (stack == MAP_FAILED) return ErrnoError("cannot map the sandbox's setup stack", errno);
+  slot->stack_ = stack;
+  if (mprotect(stack, kGuardSize, PROT_NONE) < 0) {
+    return ErrnoError("cannot guard the sandbox's setup stack", errno);
+  }
   Result<void> ready;
   slot->OnThread([&] {
     if (slot->options_.own_network) ready = EnterEmptyNetwork();
@@ -76,6 +87,7 @@ SandboxSlot::~SandboxSlot() {
   }
   wake_.notify_one();
   thread_.join();
+  if (stack_ != nullptr) munmap(stack_, kStackSize);
   // The thread has left the cgroup by exiting; slot_cgroup_'s destructor removes it.
 }
 
@@ -119,20 +131,15 @@ Result<void> SandboxSlot::BeginRun() {
   return {};
 }
 
-long SandboxSlot::Clone(clone_args args, const std::function<void()>& child) {
+long SandboxSlot::Clone(clone_args args, int (*fn)(void*), void* arg) {
   if (run_cgroup_fd_.valid()) {
     args.flags |= CLONE_INTO_CGROUP;
     args.cgroup = static_cast<uint64_t>(run_cgroup_fd_.get());
   }
+  args.stack = reinterpret_cast<uint64_t>(stack_) + kGuardSize;
+  args.stack_size = kStackSize - kGuardSize;
   long pid = -1;
-  OnThread([&] {
-    pid = syscall(SYS_clone3, &args, sizeof(args));
-    if (pid == 0) {
-      child();
-      _exit(127);
-    }
-    if (pid < 0) pid = -errno;
-  });
+  OnThread([&] { pid = RawClone3(&args, fn, arg); });
   return pid;
 }
 

@@ -26,6 +26,7 @@
 #include "codeexec/error.h"
 #include "process/unique_fd.h"
 #include "sandbox/cgroup.h"
+#include "sandbox/raw_clone.h"
 
 namespace codeexec {
 
@@ -48,9 +49,11 @@ class SandboxSlot {
 
   // Starts a run's accounting.
   Result<void> BeginRun();
-  // clone3 with `args` on the slot's thread (on v2 placed into the run's cgroup). In the child,
-  // `child` runs and must not return. Returns the child's pid, or -errno.
-  long Clone(clone_args args, const std::function<void()>& child);
+  // clone3 with `args` on the slot's thread, on the slot's stack (on v2 placed into the run's
+  // cgroup): the child runs fn(arg) and exits with its result. Returns at once, with the child's
+  // pid or -errno. The child may use the stack until it executes a program or exits: the next
+  // Clone must wait for that (a run reaps its child before the slot is used again).
+  long Clone(clone_args args, int (*fn)(void*), void* arg);
   // The run's usage. Afterwards nothing of the run is left in the cgroup (anything left is
   // killed, and the slot then reports itself not reusable).
   CgroupUsage EndRun();
@@ -67,6 +70,7 @@ class SandboxSlot {
   std::optional<CgroupLeaf> slot_cgroup_;  // v1
   std::optional<CgroupLeaf> run_cgroup_;   // v2, during a run
   UniqueFd run_cgroup_fd_;
+  void* stack_ = nullptr;  // the setup child's (kStackSize, with a guard page below)
   uint64_t runs_ = 0;
   bool reusable_ = true;
 

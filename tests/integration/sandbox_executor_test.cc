@@ -148,7 +148,7 @@ TEST_F(SandboxExecutorTest, HostSecretsStayOutside) {
   auto result = Run(executor, {{"sh",
                                 "env | grep -c hunter2\n"
                                 "cat /proc/1/environ 2>/dev/null | grep -c hunter2\n"
-                                "tr -d '\\0' < /proc/1/cmdline | wc -c"}});
+                                "tr '\\0' ' ' < /proc/1/cmdline | grep -c integration_test"}});
   EXPECT_EQ(result.stdout_text, "0\n0\n0\n") << result.output;
 }
 

@@ -1,0 +1,52 @@
+// What the sandbox's setup child and its PID 1 (the codeexec-sandbox-init program) tell the
+// runner: the steps they take, in order, and how a failed one is reported. Shared by the library
+// and the init program, so plain C++ without the standard library's heavier parts.
+#ifndef CODEEXEC_SRC_SANDBOX_CHILD_PROTOCOL_H_
+#define CODEEXEC_SRC_SANDBOX_CHILD_PROTOCOL_H_
+
+#include <cstdint>
+
+namespace codeexec {
+
+// The steps, in the order they are taken. Reported by number on failure.
+enum class ChildStep : int32_t {
+  // The setup child (clone3 with CLONE_VM: it runs on a stack of its own in the runner's memory
+  // and makes only system calls until it executes the init program).
+  kCloseDescriptors,  // the clone copied every descriptor of the runner, other runs' pipes too
+  kDieWithParent,     // the sandbox must not outlive a killed supervisor
+  kIdMaps,            // root inside, the runner's user outside; written by the child itself
+  kNewSession,        // no controlling terminal (TIOCSTI), its own process group
+  kMounts,            // MountPlan (detail: the mount step's index)
+  kHostname,          // UTS namespace: the host's name stays private
+  kRlimits,           // core 0, file size, open files, CPU time
+  kDropCapabilities,  // bounding set, ambient set, then capset: nothing left to regain at exec
+  kNoNewPrivileges,   // setuid binaries and file capabilities grant nothing
+  kSeccomp,           // the filter forbids the steps above
+  kStandardStreams,   // stdin from /dev/null, stdout and stderr to the runner's pipes
+  kWorkingFolder,
+  kExecInit,  // the init program, from a sealed memory file: PID 1 is never a copy of the host
+  // PID 1 (the init program).
+  kFork,     // PID 1 stays ours and reaps; the program runs as its child
+  kSignals,  // unblocked and at their defaults: a host's ignored SIGPIPE is not passed on
+  kExec,
+  kProgramExit,  // not a setup step: when PID 1 reaped the program (for measuring teardown)
+};
+
+constexpr int kChildStepCount = static_cast<int>(ChildStep::kProgramExit) + 1;
+
+// What the error pipe carries when a step fails.
+struct ChildFailure {
+  ChildStep step;
+  int32_t detail;  // the mount step index for kMounts, else 0
+  int32_t error;   // errno
+};
+
+// The init program's descriptors (besides 0, 1 and 2, the program's). Its arguments are the
+// program's path followed by the program's argv; its environment is the program's.
+constexpr int kInitStatusFd = 3;     // write: the program's wait status
+constexpr int kInitErrorFd = 4;      // write: a ChildFailure; closed by the program's exec
+constexpr int kInitStepTimesFd = 5;  // optional: a memory file of kChildStepCount int64 (ns)
+
+}  // namespace codeexec
+
+#endif  // CODEEXEC_SRC_SANDBOX_CHILD_PROTOCOL_H_
