@@ -97,6 +97,13 @@ struct DockerExecutorOptions {
   double cpus = 0;
   // Most processes and threads at once in the container; 0: no limit.
   int64_t pids_limit = 0;
+  // Memory file systems mounted in the container: path -> Docker's tmpfs options, e.g.
+  // {"/tmp": "size=64m,nr_inodes=10k"} (a size-limited /tmp that hostile code cannot fill the
+  // host's disk through).
+  std::map<std::string, std::string> tmpfs;
+  // Resource limits of the container's processes (soft and hard): name -> value, with Docker's
+  // names: "nofile" (open files), "fsize" (bytes per file), "nproc", "core", "cpu" (seconds), ...
+  std::map<std::string, int64_t> ulimits;
   // More container labels (the `codeexec` labels are always set).
   std::map<std::string, std::string> labels;
   // The user the code runs as inside the container ("uid[:gid]" or a name); empty: the image's.
@@ -162,7 +169,8 @@ class DockerCommandLineCodeExecutor final : public CodeExecutor {
   // Builds an executor from a JSON configuration (the registry's "docker" factory). Keys: image,
   // container_name, timeout (seconds), work_dir, bind_dir, auto_remove, stop_container,
   // extra_volumes ([...]), extra_hosts ([...]), env ({...}), init_command, network_mode,
-  // memory_limit (bytes, or a string such as "512m"), cpus, pids_limit, labels ({...}), user,
+  // memory_limit (bytes, or a string such as "512m"), cpus, pids_limit, tmpfs ({"/tmp":
+  // "size=64m"}), ulimits ({"nofile": 1024}), labels ({...}), user,
   // output_limit (bytes), python, execution_policies ({"lang": "run"|"save"}), run_log,
   // cleanup_code_files, functions ([{"source", "imports", "packages"}]), functions_module,
   // docker_host, bind_work_dir, use_runner, warm_pool. Unknown keys are errors.

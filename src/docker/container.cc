@@ -98,6 +98,8 @@ ContainerConfig Container::MakeConfig() const {
   config.memory_bytes = spec_.memory_bytes;
   config.nano_cpus = spec_.nano_cpus;
   config.pids_limit = spec_.pids_limit;
+  config.tmpfs = spec_.tmpfs;
+  config.ulimits = spec_.ulimits;
   config.auto_remove = spec_.auto_remove;
   // The runner reads its requests from stdin; the stdin of either main process is the lifeline
   // that ends the container when this process lets go of it.

@@ -54,6 +54,8 @@ struct ContainerSpec {
   int64_t memory_bytes = 0;
   int64_t nano_cpus = 0;
   int64_t pids_limit = 0;
+  std::map<std::string, std::string> tmpfs;
+  std::map<std::string, int64_t> ulimits;
   bool auto_remove = true;
   bool stop_container = true;
   // The container's main process is codeexec-runner; otherwise an idle shell, and the exec API.

@@ -63,6 +63,10 @@ json ContainerBody(const ContainerConfig& config) {
   }
   if (config.nano_cpus > 0) host["NanoCpus"] = config.nano_cpus;
   if (config.pids_limit > 0) host["PidsLimit"] = config.pids_limit;
+  if (!config.tmpfs.empty()) host["Tmpfs"] = config.tmpfs;
+  for (const auto& [name, limit] : config.ulimits) {
+    host["Ulimits"].push_back({{"Name", name}, {"Soft", limit}, {"Hard", limit}});
+  }
   json body = {{"Image", config.image},
                {"Entrypoint", config.entrypoint},
                {"Cmd", json::array()},

@@ -35,13 +35,15 @@ struct ContainerConfig {
   std::string working_dir;
   std::vector<std::string> env;  // NAME=VALUE
   std::map<std::string, std::string> labels;
-  std::vector<std::string> binds;        // "host:container[:ro]"
-  std::vector<std::string> extra_hosts;  // "name:address"
-  std::string network_mode;              // empty: the daemon's default
-  std::string user;                      // empty: the image's
-  int64_t memory_bytes = 0;              // 0: no limit
-  int64_t nano_cpus = 0;                 // 0: no limit
-  int64_t pids_limit = 0;                // 0: no limit
+  std::vector<std::string> binds;            // "host:container[:ro]"
+  std::vector<std::string> extra_hosts;      // "name:address"
+  std::string network_mode;                  // empty: the daemon's default
+  std::string user;                          // empty: the image's
+  int64_t memory_bytes = 0;                  // 0: no limit
+  int64_t nano_cpus = 0;                     // 0: no limit
+  int64_t pids_limit = 0;                    // 0: no limit
+  std::map<std::string, std::string> tmpfs;  // path -> mount options ("size=64m")
+  std::map<std::string, int64_t> ulimits;    // name ("nofile", "fsize", ...) -> soft = hard
   bool auto_remove = false;
   bool open_stdin = false;  // give the container a stdin that attached clients write
   bool stdin_once = true;   // with open_stdin: close it when the first attached client detaches

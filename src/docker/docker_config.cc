@@ -61,6 +61,10 @@ Result<void> Apply(const std::string& key, const json& value, DockerExecutorOpti
     options.cpus = value.get<double>();
   } else if (key == "pids_limit") {
     options.pids_limit = value.get<int64_t>();
+  } else if (key == "tmpfs") {
+    options.tmpfs = value.get<std::map<std::string, std::string>>();
+  } else if (key == "ulimits") {
+    options.ulimits = value.get<std::map<std::string, int64_t>>();
   } else if (key == "labels") {
     options.labels = value.get<std::map<std::string, std::string>>();
   } else if (key == "user") {
@@ -97,7 +101,8 @@ Result<void> Apply(const std::string& key, const json& value, DockerExecutorOpti
         key,
         "image, container_name, timeout, work_dir, bind_dir, auto_remove, stop_container, "
         "extra_volumes, extra_hosts, env, init_command, network_mode, memory_limit, cpus, "
-        "pids_limit, labels, user, output_limit, python, execution_policies, run_log, "
+        "pids_limit, tmpfs, ulimits, labels, user, output_limit, python, execution_policies, "
+        "run_log, "
         "cleanup_code_files, functions, functions_module, docker_host, bind_work_dir, use_runner, "
         "warm_pool");
   }

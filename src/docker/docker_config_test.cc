@@ -36,6 +36,9 @@ TEST(DockerConfigTest, BadValuesAreRejected) {
               HasSubstr("\"source\" string"));
   EXPECT_THAT(ErrorOf(R"({"execution_policies": {"klingon": "run"}})"),
               HasSubstr("unknown language"));
+  EXPECT_THAT(ErrorOf(R"({"ulimits": {"nofile": -1}})"), HasSubstr("not negative"));
+  EXPECT_THAT(ErrorOf(R"({"ulimits": {"nofile": "many"}})"), HasSubstr("bad docker executor"));
+  EXPECT_THAT(ErrorOf(R"({"tmpfs": {"tmp": "size=1m"}})"), HasSubstr("must be absolute"));
   EXPECT_THAT(ErrorOf("[]"), HasSubstr("JSON object"));
 }
 

@@ -34,6 +34,14 @@ Result<void> ValidateOptions(const DockerExecutorOptions& options) {
   }
   if (options.cpus < 0) return bad("cpus must not be negative");
   if (options.pids_limit < 0) return bad("pids_limit must not be negative");
+  for (const auto& [name, limit] : options.ulimits) {
+    if (name.empty() || limit < 0) {
+      return bad("each of ulimits must have a name and a limit that is not negative");
+    }
+  }
+  for (const auto& [path, mount_options] : options.tmpfs) {
+    if (path.empty() || path[0] != '/') return bad("each tmpfs path must be absolute");
+  }
   for (const auto& volume : options.extra_volumes) {
     if (volume.find(':') == std::string::npos) {
       return bad(fmt::format("extra volume '{}' is not HOST:CONTAINER[:ro|rw]", volume));
@@ -178,6 +186,8 @@ docker::ContainerSpec MakeContainerSpec(const DockerExecutorOptions& options,
   spec.memory_bytes = options.memory_limit;
   spec.nano_cpus = static_cast<int64_t>(options.cpus * 1e9);
   spec.pids_limit = options.pids_limit;
+  spec.tmpfs = options.tmpfs;
+  spec.ulimits = options.ulimits;
   spec.auto_remove = options.auto_remove;
   spec.stop_container = options.stop_container;
   spec.use_runner = placement.use_runner;

@@ -56,6 +56,8 @@ std::string WarmPool::Key(const ContainerSpec& spec, const DockerEndpoint& endpo
       {"memory", spec.memory_bytes},
       {"nano_cpus", spec.nano_cpus},
       {"pids", spec.pids_limit},
+      {"tmpfs", spec.tmpfs},
+      {"ulimits", spec.ulimits},
       {"auto_remove", spec.auto_remove},
       {"stop_container", spec.stop_container},
       {"use_runner", spec.use_runner},

@@ -52,6 +52,13 @@ Expect Truncated() {
 }
 Expect Refused() { return OutputHas("-1 Operation not permitted"); }
 
+Expect StoppedAtTheFileSizeLimit() {
+  return [](const CodeResult& r) {
+    EXPECT_THAT(r.output, HasSubstr("rc=153\n"));  // 128 + SIGXFSZ
+    EXPECT_THAT(r.stdout_text, HasSubstr("\n16777216\n"));
+  };
+}
+
 Expect NothingWrittenThroughTheTrap() {
   return [](const CodeResult& r) {
     EXPECT_THAT(r.output, HasSubstr("planted"));
@@ -130,30 +137,30 @@ std::vector<HostileCase> Cases() {
        .sandbox = Truncated(),
        .docker = Truncated(),
        .local = Truncated()},
-      // Disk. Docker: the container's layer and work folder have no size limit of their own.
+      // Disk and descriptors (Docker: with its tmpfs and ulimits options).
       {.name = "FileBeyondTheSizeLimit",
        .blocks = Sh("head -c 20000000 /dev/zero > big.bin; echo rc=$?; "
                     "ls -l big.bin | awk '{print $5}'"),
-       .sandbox =
-           [](const CodeResult& r) {
-             EXPECT_THAT(r.output, HasSubstr("rc=153\n"));  // 128 + SIGXFSZ
-             EXPECT_THAT(r.stdout_text, HasSubstr("\n16777216\n"));
-           }},
+       .sandbox = StoppedAtTheFileSizeLimit(),
+       .docker = StoppedAtTheFileSizeLimit()},
       {.name = "FillTmp",
        .blocks = Sh("for i in 1 2 3 4 5 6; do head -c 10000000 /dev/zero > /tmp/fill$i || break; "
                     "done"),
-       .sandbox = OutputHas("No space left on device")},
+       .sandbox = OutputHas("No space left on device"),
+       .docker = OutputHas("No space left on device")},
       {.name = "MillionsOfFiles",
        .blocks =
            Python("import os\ncount = 0\ntry:\n    for i in range(1000000):\n"
                   "        open(f'/tmp/f{i}', 'w').close(); count += 1\nexcept OSError as e:\n"
                   "    print('stopped', e.strerror)"),
-       .sandbox = OutputHas("stopped No space left on device")},
+       .sandbox = OutputHas("stopped No space left on device"),
+       .docker = OutputHas("stopped No space left on device")},
       {.name = "DescriptorExhaustion",
        .blocks =
            Python("files = []\ntry:\n    while True:\n        files.append(open('/dev/null'))\n"
                   "except OSError as e:\n    print(e.strerror, len(files) < 200)"),
-       .sandbox = OutputHas("Too many open files True")},
+       .sandbox = OutputHas("Too many open files True"),
+       .docker = OutputHas("Too many open files True")},
       // The host's secrets. Docker's container has files of its own by those names (its image's).
       {.name = "ReadHostSecrets",
        .blocks = Sh("cat /etc/shadow /etc/gshadow " + HostSecretFile() + "; ls /root /home"),

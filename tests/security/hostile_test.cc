@@ -85,7 +85,7 @@ std::vector<std::string> CodeexecCgroups() {
 
 // The executors the cases run in, made at first use and kept for the whole suite, with the limits
 // the cases expect: 3 s, 64 KiB of output, 256 MiB, 128 processes, 16 MiB files, 64 descriptors,
-// 32 MiB of /tmp, no network.
+// 32 MiB of /tmp (8192 files in the container's), no network.
 class Executors : public ::testing::Environment {
  public:
   static Executors* instance;
@@ -146,6 +146,8 @@ class Executors : public ::testing::Environment {
       options.output_limit = command_line.output_limit;
       options.memory_limit = 256 << 20;
       options.pids_limit = 128;
+      options.tmpfs["/tmp"] = "size=32m,nr_inodes=8192";
+      options.ulimits = {{"fsize", 16 << 20}, {"nofile", 64}};
       options.network_mode = "none";
       options.labels["codeexec.test"] = DockerLabel();
       return Own(DockerCommandLineCodeExecutor::Create(std::move(options)));

@@ -15,12 +15,15 @@
 // same architecture. Writes nothing but frames to stdout; diagnostics go to stderr.
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -165,10 +168,12 @@ int ExecSearching(char* const* argv, char* const* envp) {
 [[noreturn]] void StartChild(const RunRequest& request, char* const* argv, char* const* envp,
                              int out, int err, int report) {
   setsid();
-  int null = open("/dev/null", O_RDONLY);
+  int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (null >= 0) dup2(null, STDIN_FILENO);
   dup2(out, STDOUT_FILENO);
   dup2(err, STDERR_FILENO);
+  // The block inherits 0, 1 and 2 only, whatever else the runner has open.
+  syscall(SYS_close_range, 3, ~0u, CLOSE_RANGE_CLOEXEC);
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -302,6 +307,9 @@ int PollTimeout() {
 }  // namespace
 
 int main() {
+  // Blocks run as the same user: a non-dumpable runner cannot be traced, stopped by a tracer or
+  // read through /proc/1/mem without CAP_SYS_PTRACE, which Docker does not grant.
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   sigset_t handled;
   sigemptyset(&handled);
   for (int signal_number : {SIGCHLD, SIGTERM, SIGINT, SIGHUP}) sigaddset(&handled, signal_number);
