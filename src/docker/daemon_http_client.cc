@@ -44,6 +44,12 @@ class Connection {
   Result<void> Send(const HttpRequest& request, Clock::time_point deadline);
   // Reads the status line and headers.
   Result<void> ReadHeader(Clock::time_point deadline);
+  // Open, Send and ReadHeader.
+  Result<void> Exchange(const HttpRequest& request, Clock::time_point deadline) {
+    if (auto opened = Open(deadline); !opened) return opened;
+    if (auto sent = Send(request, deadline); !sent) return sent;
+    return ReadHeader(deadline);
+  }
   // The response so far (after ReadHeader), with the body read when `read_body`.
   Result<HttpResponse> FinishResponse(bool read_body, Clock::time_point deadline);
   // Hands header leftovers and then every byte read to `on_data` until EOF or `control` ends the
@@ -285,9 +291,7 @@ Result<HttpResponse> DaemonHttpClient::Request(const HttpRequest& request,
                                                std::chrono::milliseconds timeout) const {
   Clock::time_point deadline = Clock::now() + timeout;
   Connection connection(endpoint_);
-  if (auto opened = connection.Open(deadline); !opened) return tl::unexpected(opened.error());
-  if (auto sent = connection.Send(request, deadline); !sent) return tl::unexpected(sent.error());
-  if (auto header = connection.ReadHeader(deadline); !header) {
+  if (auto header = connection.Exchange(request, deadline); !header) {
     return tl::unexpected(header.error());
   }
   // HEAD answers and 204/304 have no body; the parser knows, and reads nothing for them.
@@ -299,9 +303,7 @@ Result<HttpResponse> DaemonHttpClient::Download(const HttpRequest& request,
                                                 const BodySink& on_body) const {
   Clock::time_point deadline = Clock::now() + timeout;
   Connection connection(endpoint_);
-  if (auto opened = connection.Open(deadline); !opened) return tl::unexpected(opened.error());
-  if (auto sent = connection.Send(request, deadline); !sent) return tl::unexpected(sent.error());
-  if (auto header = connection.ReadHeader(deadline); !header) {
+  if (auto header = connection.Exchange(request, deadline); !header) {
     return tl::unexpected(header.error());
   }
   bool success = connection.SuccessStatus();
@@ -348,9 +350,7 @@ Result<HeldConnection> DaemonHttpClient::Hold(const HttpRequest& request,
                                               std::chrono::milliseconds timeout) const {
   Clock::time_point deadline = Clock::now() + timeout;
   Connection connection(endpoint_);
-  if (auto opened = connection.Open(deadline); !opened) return tl::unexpected(opened.error());
-  if (auto sent = connection.Send(request, deadline); !sent) return tl::unexpected(sent.error());
-  if (auto header = connection.ReadHeader(deadline); !header) {
+  if (auto header = connection.Exchange(request, deadline); !header) {
     return tl::unexpected(header.error());
   }
   if (!connection.SuccessStatus()) {

@@ -93,6 +93,23 @@ std::string DaemonMessage(const HttpResponse& response) {
   return "Docker: " + message;
 }
 
+namespace {
+
+// An archive transfer's result: the failure to reach the daemon, or the daemon's refusal.
+Result<void> ArchiveOutcome(const Result<HttpResponse>& response, const std::string& what) {
+  if (!response) {
+    return MakeError(response.error().code(),
+                     fmt::format("cannot {}: {}", what, response.error().message()));
+  }
+  if (!response->ok()) {
+    return MakeError(CodeForStatus(response->status),
+                     fmt::format("cannot {}: {}", what, DaemonMessage(*response)));
+  }
+  return {};
+}
+
+}  // namespace
+
 std::string UrlEncode(std::string_view text) {
   std::string out;
   for (unsigned char c : text) {
@@ -340,34 +357,16 @@ Result<void> DockerClient::PutArchive(std::string_view id, std::string_view path
   HttpRequest request{"PUT",
                       Versioned(fmt::format("/containers/{}/archive?path={}", id, UrlEncode(path))),
                       std::move(tar), "application/x-tar"};
-  auto response = http_.Request(request, 10min);
-  std::string what = fmt::format("copy files into the container's {}", path);
-  if (!response) {
-    return MakeError(response.error().code(),
-                     fmt::format("cannot {}: {}", what, response.error().message()));
-  }
-  if (!response->ok()) {
-    return MakeError(CodeForStatus(response->status),
-                     fmt::format("cannot {}: {}", what, DaemonMessage(*response)));
-  }
-  return {};
+  return ArchiveOutcome(http_.Request(request, 10min),
+                        fmt::format("copy files into the container's {}", path));
 }
 
 Result<void> DockerClient::GetArchive(std::string_view id, std::string_view path,
                                       const DaemonHttpClient::BodySink& sink) const {
   HttpRequest request{
       "GET", Versioned(fmt::format("/containers/{}/archive?path={}", id, UrlEncode(path))), ""};
-  auto response = http_.Download(request, 10min, sink);
-  std::string what = fmt::format("copy files out of the container's {}", path);
-  if (!response) {
-    return MakeError(response.error().code(),
-                     fmt::format("cannot {}: {}", what, response.error().message()));
-  }
-  if (!response->ok()) {
-    return MakeError(CodeForStatus(response->status),
-                     fmt::format("cannot {}: {}", what, DaemonMessage(*response)));
-  }
-  return {};
+  return ArchiveOutcome(http_.Download(request, 10min, sink),
+                        fmt::format("copy files out of the container's {}", path));
 }
 
 Result<std::string> DockerClient::CreateExec(std::string_view container_id,

@@ -9,20 +9,10 @@
 #include <cerrno>
 #include <mutex>
 
-// The program's bytes, placed in the library's read-only data at build time (CMake passes the
-// path of the built runner as CODEEXEC_RUNNER_PATH).
-asm(R"(
-  .section .rodata.codeexec_runner, "a", @progbits
-  .balign 16
-  .local codeexec_runner_begin
-codeexec_runner_begin:
-  .incbin ")" CODEEXEC_RUNNER_PATH R"("
-  .local codeexec_runner_end
-codeexec_runner_end:
-  .previous
-)");
-extern "C" const char codeexec_runner_begin[];
-extern "C" const char codeexec_runner_end[];
+#include "core/embedded_file.h"
+
+// The program's bytes (CMake passes the path of the built runner as CODEEXEC_RUNNER_PATH).
+CODEEXEC_EMBED_FILE(codeexec_runner, CODEEXEC_RUNNER_PATH)
 
 namespace codeexec::docker {
 namespace {
@@ -98,10 +88,7 @@ Result<fs::path> MakeRunnerOnHost() {
 
 }  // namespace
 
-std::string_view RunnerProgram() {
-  return std::string_view(codeexec_runner_begin,
-                          static_cast<std::size_t>(codeexec_runner_end - codeexec_runner_begin));
-}
+std::string_view RunnerProgram() { return codeexec_runner(); }
 
 std::string_view RunnerArchitecture() {
 #if defined(__x86_64__)
