@@ -95,8 +95,9 @@ std::string DaemonMessage(const HttpResponse& response) {
 
 namespace {
 
-// An archive transfer's result: the failure to reach the daemon, or the daemon's refusal.
-Result<void> ArchiveOutcome(const Result<HttpResponse>& response, const std::string& what) {
+// The daemon's answer if it is a success; else the failure to reach it, or its refusal, as an
+// error that says what could not be done.
+Result<HttpResponse> Checked(Result<HttpResponse> response, std::string_view what) {
   if (!response) {
     return MakeError(response.error().code(),
                      fmt::format("cannot {}: {}", what, response.error().message()));
@@ -105,6 +106,11 @@ Result<void> ArchiveOutcome(const Result<HttpResponse>& response, const std::str
     return MakeError(CodeForStatus(response->status),
                      fmt::format("cannot {}: {}", what, DaemonMessage(*response)));
   }
+  return response;
+}
+
+Result<void> Done(const Result<HttpResponse>& response) {
+  if (!response) return tl::unexpected(response.error());
   return {};
 }
 
@@ -159,16 +165,7 @@ Result<HttpResponse> DockerClient::Call(std::string_view method, std::string_vie
                                         std::string body, std::string_view what,
                                         std::chrono::milliseconds timeout) const {
   HttpRequest request{std::string(method), Versioned(path), std::move(body)};
-  auto response = http_.Request(request, timeout);
-  if (!response) {
-    return MakeError(response.error().code(),
-                     fmt::format("cannot {}: {}", what, response.error().message()));
-  }
-  if (!response->ok()) {
-    return MakeError(CodeForStatus(response->status),
-                     fmt::format("cannot {}: {}", what, DaemonMessage(*response)));
-  }
-  return response;
+  return Checked(http_.Request(request, timeout), what);
 }
 
 Result<ServerVersion> DockerClient::Version() const {
@@ -357,16 +354,16 @@ Result<void> DockerClient::PutArchive(std::string_view id, std::string_view path
   HttpRequest request{"PUT",
                       Versioned(fmt::format("/containers/{}/archive?path={}", id, UrlEncode(path))),
                       std::move(tar), "application/x-tar"};
-  return ArchiveOutcome(http_.Request(request, 10min),
-                        fmt::format("copy files into the container's {}", path));
+  return Done(Checked(http_.Request(request, 10min),
+                      fmt::format("copy files into the container's {}", path)));
 }
 
 Result<void> DockerClient::GetArchive(std::string_view id, std::string_view path,
                                       const DaemonHttpClient::BodySink& sink) const {
   HttpRequest request{
       "GET", Versioned(fmt::format("/containers/{}/archive?path={}", id, UrlEncode(path))), ""};
-  return ArchiveOutcome(http_.Download(request, 10min, sink),
-                        fmt::format("copy files out of the container's {}", path));
+  return Done(Checked(http_.Download(request, 10min, sink),
+                      fmt::format("copy files out of the container's {}", path)));
 }
 
 Result<std::string> DockerClient::CreateExec(std::string_view container_id,
