@@ -15,6 +15,9 @@
 // Targets (issue #4): cells <= 1.1x the raw floor and faster than jupyter_client; start <= 1.1x
 // a bare start; restart <= 1.2x a bare start, also when the kernel ignores shutdown; 1000 cells
 // with constant memory.
+// Remote mode (skip with --no-remote, or run it alone with --remote-only): a jupyter-server of
+// the benchmark's own, against the floors of jupyter_remote_floor.h (a bare remote start, a raw
+// WebSocket cell on the executor's own kernel), interleaved the same way.
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <signal.h>
@@ -38,6 +41,7 @@
 #include "jupyter/connection_file.h"
 #include "jupyter/message.h"
 #include "jupyter/zmq_framing.h"
+#include "jupyter_remote_floor.h"
 
 extern char** environ;
 
@@ -299,18 +303,75 @@ void Row(std::string_view what, const std::vector<double>& ours, const std::vect
              mine / base, theirs, target);
 }
 
-}  // namespace
+codeexec::JupyterCodeExecutor StartRemoteExecutor(const BenchServer& server, double* ms) {
+  codeexec::JupyterExecutorOptions options;
+  options.server.emplace();
+  options.server->port = server.port();
+  options.server->token = server.token();
+  std::optional<codeexec::Result<codeexec::JupyterCodeExecutor>> executor;
+  *ms = TimeMillis([&] { executor.emplace(codeexec::JupyterCodeExecutor::Create(options)); });
+  if (!*executor) Die((*executor).error().ToString());
+  return std::move(**executor);
+}
 
-int main(int argc, char** argv) {
-  bool quick = false, with_client = true;
-  int rounds = 200;
-  for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--quick") == 0) quick = true;
-    if (std::strcmp(argv[i], "--no-jupyter-client") == 0) with_client = false;
-    if (std::strcmp(argv[i], "--rounds") == 0 && i + 1 < argc) rounds = std::atoi(argv[++i]);
+void RemoteRow(std::string_view what, const std::vector<double>& ours,
+               const std::vector<double>& floor, std::string_view target) {
+  double mine = Median(ours), base = Median(floor);
+  fmt::print("| {} | {:.1f} ms | {:.1f} ms | **{:.3f}x** | {} |\n", what, mine, base, mine / base,
+             target);
+}
+
+// Remote mode against its floors, interleaved: ours, floor, ours, floor.
+void BenchRemote(int rounds, int starts) {
+  BenchServer server;
+  fmt::print(
+      "\nRemote mode: jupyter-server on 127.0.0.1, medians of {} cells and {} starts, "
+      "interleaved with the floor\n\n"
+      "| measurement | codeexec | floor | ratio | target |\n|---|---|---|---|---|\n",
+      rounds, starts);
+  std::vector<double> ours_start, bare_start;
+  for (int i = 0; i < starts; ++i) {
+    double ms = 0;
+    { auto executor = StartRemoteExecutor(server, &ms); }
+    ours_start.push_back(ms);
+    bare_start.push_back(BareRemoteStartMs(server));
   }
-  if (quick) rounds = std::min(rounds, 30);
-  const int starts = quick ? 3 : 7;
+  RemoteRow("remote kernel start to ready", ours_start, bare_start, "<= 1.1x bare remote start");
+
+  double ignored_ms = 0;
+  auto executor = StartRemoteExecutor(server, &ignored_ms);
+  RawWebSocketClient raw(server, executor.remote_kernel_id());
+  for (const char* code : {"x = 1 + 1", "print(1)"}) {
+    std::vector<double> ours, floor;
+    for (int i = 0; i < 5; ++i) {
+      (void)executor.ExecuteCodeBlocks({{"python", code}});
+      raw.Drain();
+      raw.Cell(code);
+    }
+    for (int i = 0; i < rounds; ++i) {
+      ours.push_back(TimeMillis([&] {
+        auto result = executor.ExecuteCodeBlocks({{"python", code}});
+        if (!result || result->exit_code != 0) Die("a remote cell failed");
+      }));
+      raw.Drain();  // our cell's iopub messages, broadcast to every client (not timed)
+      floor.push_back(raw.Cell(code));
+    }
+    RemoteRow(fmt::format("remote cell `{}`", code), ours, floor, "<= 1.1x raw WebSocket");
+  }
+
+  std::vector<double> restarts, bare_restarts;
+  for (int i = 0; i < starts; ++i) {
+    restarts.push_back(TimeMillis([&] {
+      if (!executor.Restart()) Die("remote restart failed");
+    }));
+    bare_restarts.push_back(BareRemoteStartMs(server));
+  }
+  RemoteRow("remote `Restart()`", restarts, bare_restarts, "<= 1.2x bare remote start");
+  (void)executor.Stop();
+}
+
+// Local mode against its floors and jupyter_client.
+void BenchLocal(int rounds, int starts, bool quick, bool with_client) {
   fmt::print(
       "codeexec Jupyter executor benchmark: medians of {} cells and {} starts, "
       "interleaved with the floor and jupyter_client\n\n",
@@ -398,5 +459,23 @@ int main(int argc, char** argv) {
   fmt::print("\n{} cells in a row: RSS {} KiB -> {} KiB ({:+} KiB)\n", many, before, after,
              after - before);
   (void)executor.Stop();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bool quick = false, with_client = true, local = true, remote = true;
+  int rounds = 200;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--quick") == 0) quick = true;
+    if (std::strcmp(argv[i], "--no-remote") == 0) remote = false;
+    if (std::strcmp(argv[i], "--remote-only") == 0) local = false;
+    if (std::strcmp(argv[i], "--no-jupyter-client") == 0) with_client = false;
+    if (std::strcmp(argv[i], "--rounds") == 0 && i + 1 < argc) rounds = std::atoi(argv[++i]);
+  }
+  if (quick) rounds = std::min(rounds, 30);
+  const int starts = quick ? 3 : 7;
+  if (local) BenchLocal(rounds, starts, quick, with_client);
+  if (remote) BenchRemote(rounds, starts);
   return 0;
 }

@@ -19,8 +19,9 @@ if [[ "${1:-}" == "--test" ]]; then
     bash nodejs ruby perl php-cli lua5.4 r-base-core gcc g++ golang-go rustc
     default-jdk-headless
   )
-  # The Jupyter executor's tests: a real ipykernel (for /usr/bin/python3) and Jupyter Server.
-  packages+=(python3-ipykernel jupyter-server)
+  # The Jupyter executor's tests: a real ipykernel (for /usr/bin/python3) and Jupyter Server;
+  # openssl makes the certificate of the https/wss tests.
+  packages+=(python3-ipykernel jupyter-server openssl)
   # The Docker executor's tests: a real daemon, and mmdebstrap to build the test image locally.
   packages+=(docker.io mmdebstrap)
 fi

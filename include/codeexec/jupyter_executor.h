@@ -25,9 +25,9 @@
 // the same way: "\nCancelled", exit code 125. A kernel that ignores the interrupt for
 // `interrupt_grace` is restarted (its state is lost, and the output says so). A kernel that
 // dies while running a block (os._exit, a crash, the OOM killer) is noticed at once through its
-// process (remote: once the server reports it, within its poll interval): the result says so
-// (exit code 1), and later calls fail with kFailedPrecondition until Restart() starts a new
-// kernel.
+// process (remote: once it has answered nothing for `liveness_timeout`, not even the probes on
+// its control channel, or once the server reports it): the result says so (exit code 1), and
+// later calls fail with kFailedPrecondition until Restart() starts a new kernel.
 //
 // Lifetime: Create() starts the kernel and returns once it answers. Stop() shuts it down
 // (shutdown_request, then SIGTERM, then SIGKILL, each after a short grace) and removes its
@@ -59,8 +59,21 @@ struct JupyterConnectionInfo {
   int port = 8888;
   // Sent as "Authorization: token TOKEN"; empty for a server without authentication.
   std::string token;
-  // https and wss, the server's certificate checked against the system's CA store.
+  // https and wss. The server's certificate and host name are always verified: against
+  // `ca_file` when given, else against OpenSSL's default CA store (the system's, or
+  // SSL_CERT_FILE / SSL_CERT_DIR when set).
   bool https = false;
+  // With `https`: a PEM file with the certificate(s) to trust, the server's self-signed
+  // certificate or the CA that issued it.
+  std::filesystem::path ca_file;
+  // While a block runs, a kernel that has sent nothing for this long, not even an answer to the
+  // kernel_info requests sent to its control channel, is reported dead; the server itself
+  // notices only within its poll interval (3 s for jupyter-server). A block that holds Python's
+  // GIL in C code for longer (a sort of tens of millions of items, a regular expression over a
+  // huge text) cannot answer either and is reported dead too: raise it for such code. 0: rely on
+  // the server. Applies to kernels that serve their control channel while busy (kernelspec
+  // metadata "debugger": true, as ipykernel >= 6); others are left to the server.
+  std::chrono::milliseconds liveness_timeout{std::chrono::seconds(1)};
 };
 
 struct JupyterExecutorOptions {
@@ -119,8 +132,8 @@ class JupyterCodeExecutor final : public CodeExecutor {
   // Builds an executor from a JSON configuration (the registry's "jupyter" factory). Keys:
   // kernel_name, timeout (seconds), output_dir, work_dir, python, output_limit (bytes),
   // startup_timeout and interrupt_grace (seconds), env ({"NAME": "value"}), unset_env ([...]),
-  // clear_env, jupyter_server ({"host", "port", "token", "https" or "use_https"}). Unknown keys
-  // are errors.
+  // clear_env, jupyter_server ({"host", "port", "token", "https" or "use_https", "ca_file",
+  // "liveness_timeout" (seconds)}). Unknown keys are errors.
   static Result<std::unique_ptr<CodeExecutor>> FromJson(std::string_view json_config);
 
  protected:

@@ -14,7 +14,9 @@ using nlohmann::json;
 
 Result<JupyterConnectionInfo> ServerInfo(const json& value) {
   if (!value.is_object()) {
-    return OptionError("jupyter_server", "expected {\"host\", \"port\", \"token\", \"https\"}");
+    return OptionError("jupyter_server",
+                       "expected {\"host\", \"port\", \"token\", \"https\", \"ca_file\", "
+                       "\"liveness_timeout\"}");
   }
   JupyterConnectionInfo server;
   for (const auto& [key, member] : value.items()) {
@@ -26,9 +28,17 @@ Result<JupyterConnectionInfo> ServerInfo(const json& value) {
       server.token = member.get<std::string>();
     } else if (key == "https" || key == "use_https") {
       server.https = member.get<bool>();
+    } else if (key == "ca_file") {
+      server.ca_file = member.get<std::string>();
+    } else if (key == "liveness_timeout") {
+      auto seconds = SecondsOption(member, "jupyter_server.liveness_timeout");
+      if (!seconds) return tl::unexpected(seconds.error());
+      server.liveness_timeout = *seconds;
     } else {
       return OptionError("jupyter_server",
-                         fmt::format("unknown key '{}' (known: host, port, token, https)", key));
+                         fmt::format("unknown key '{}' (known: host, port, token, https, ca_file, "
+                                     "liveness_timeout)",
+                                     key));
     }
   }
   return server;

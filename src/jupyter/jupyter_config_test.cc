@@ -31,6 +31,21 @@ TEST(JupyterConfigTest, BadValuesAreRefused) {
   EXPECT_THAT(Refusal("{").message(), HasSubstr("bad jupyter"));
 }
 
+TEST(JupyterConfigTest, ServerOptionsAreCheckedBeforeConnecting) {
+  EXPECT_THAT(Refusal(R"({"jupyter_server": {"port": 1, "cafile": "x"}})").message(),
+              HasSubstr("ca_file, liveness_timeout"));
+  EXPECT_THAT(Refusal(R"({"jupyter_server": {"port": 1, "ca_file": "/etc/hostname"}})").message(),
+              HasSubstr("set https to true"));
+  EXPECT_THAT(Refusal(R"({"jupyter_server": {"port": 1, "https": true,
+                                             "ca_file": "/nonexistent/ca.pem"}})")
+                  .message(),
+              HasSubstr("ca_file /nonexistent/ca.pem is not a file"));
+  EXPECT_THAT(Refusal(R"({"jupyter_server": {"port": 1, "liveness_timeout": -1}})").message(),
+              HasSubstr("must not be negative"));
+  EXPECT_THAT(Refusal(R"({"jupyter_server": {"port": 1, "liveness_timeout": "1"}})").message(),
+              HasSubstr("seconds"));
+}
+
 TEST(JupyterConfigTest, MissingOutputDirectoryHasSpecMessage) {
   Error error = Refusal(R"({"output_dir": "/nonexistent/plots"})");
   EXPECT_EQ(error.message(), "Output directory /nonexistent/plots does not exist.");

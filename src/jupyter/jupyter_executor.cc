@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "codeexec/languages.h"
 #include "codeexec/log.h"
 #include "core/ascii.h"
@@ -47,6 +49,21 @@ Result<void> ValidateOptions(const JupyterExecutorOptions& options) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "jupyter_server needs a host and a port from 1 to 65535");
   }
+  if (options.server && options.server->liveness_timeout < std::chrono::milliseconds(0)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "jupyter_server's liveness_timeout must not be negative (0 turns it off)");
+  }
+  if (options.server && !options.server->ca_file.empty() && !options.server->https) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "jupyter_server's ca_file is for https: set https to true as well");
+  }
+  if (options.server && !options.server->ca_file.empty() &&
+      !fs::is_regular_file(options.server->ca_file)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     fmt::format("jupyter_server's ca_file {} is not a file; give the PEM file "
+                                 "with the server's certificate or its CA",
+                                 options.server->ca_file.string()));
+  }
   if (!options.output_dir.empty() && !fs::is_directory(options.output_dir)) {
     return MakeError(ErrorCode::kInvalidArgument, fmt::format("Output directory {} does not exist.",
                                                               options.output_dir.string()));
@@ -86,7 +103,10 @@ Result<void> JupyterCodeExecutor::Impl::StartKernel() {
   if (options.server) {
     jupyter::RemoteKernelOptions remote;
     remote.server = {options.server->host, options.server->port, options.server->token,
-                     options.server->https};
+                     options.server->https, options.server->ca_file.string()};
+    remote.liveness.timeout = options.server->liveness_timeout;
+    remote.liveness.interval = std::clamp(options.server->liveness_timeout / 4,
+                                          std::chrono::milliseconds(10), remote.liveness.interval);
     remote.kernel_name = options.kernel_name;
     remote.startup_timeout = options.startup_timeout;
     auto started = jupyter::RemoteKernel::Start(remote);

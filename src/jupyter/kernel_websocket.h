@@ -4,8 +4,9 @@
 // (so the server never waits on us) and writes what Send() hands it, in order. The owner
 // takes frames with TryReceive() and sleeps on wait_fd(), an eventfd that is readable while
 // frames are queued or once the connection has closed, so it fits in the same poll() as the
-// owner's other descriptors. wss verifies the server's certificate and host name against the
-// system's CA store. Not thread-safe for the owner (one thread); the io thread is internal.
+// owner's other descriptors. wss verifies the server's certificate and host name against
+// `ca_file`, or else OpenSSL's default CA store (which honours SSL_CERT_FILE and SSL_CERT_DIR). Not
+// thread-safe for the owner (one thread); the io thread is internal.
 #ifndef CODEEXEC_SRC_JUPYTER_KERNEL_WEBSOCKET_H_
 #define CODEEXEC_SRC_JUPYTER_KERNEL_WEBSOCKET_H_
 
@@ -23,7 +24,8 @@ struct WebSocketTarget {
   std::string host;
   std::string port;
   bool tls = false;
-  std::string target;  // path and query: /api/kernels/ID/channels?session_id=...
+  std::string ca_file;  // PEM certificates to trust with tls; empty: the default store
+  std::string target;   // path and query: /api/kernels/ID/channels?session_id=...
   std::vector<std::pair<std::string, std::string>> headers;  // Authorization, ...
   std::vector<std::string> subprotocols;                     // offered, in preference order
 };

@@ -36,17 +36,34 @@ Result<std::string> ServerKernelName(const json& specs, std::string_view wanted,
                                names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", "))));
 }
 
+// DELETE /api/kernels/ID. A server that is restarting a dead kernel refuses to delete it until
+// the restart is over (jupyter-server 1.23 answers 500), so the deletion is retried for a while
+// rather than leaving the kernel running on the server.
+void DeleteKernel(const ServerClient& client, const std::string& id) {
+  const Clock::time_point deadline = Clock::now() + std::chrono::seconds(15);
+  while (true) {
+    auto deleted = client.DeleteKernel(id);
+    if (deleted || deleted.error().code() == ErrorCode::kPermissionDenied ||
+        Clock::now() >= deadline) {
+      return;
+    }
+    std::this_thread::sleep_for(milliseconds(250));
+  }
+}
+
 }  // namespace
 
 RemoteKernel::RemoteKernel(const RemoteKernelOptions& options)
-    : options_(options), client_(options.server) {}
+    : options_(options), client_(options.server), probe_(options.liveness) {}
 
 Result<std::unique_ptr<RemoteKernel>> RemoteKernel::Start(const RemoteKernelOptions& options) {
   std::unique_ptr<RemoteKernel> kernel(new RemoteKernel(options));
   if (auto opened = kernel->Open(); !opened) return tl::unexpected(opened.error());
+  const Clock::time_point deadline = Clock::now() + options.startup_timeout;
   if (auto ready = kernel->WaitForReady(options.startup_timeout); !ready) {
     return tl::unexpected(ready.error());
   }
+  kernel->ArmLiveness(deadline);
   return kernel;
 }
 
@@ -58,6 +75,8 @@ Result<void> RemoteKernel::Open() {
   const json& spec = (*specs)[*name];
   if (spec.contains("spec") && spec["spec"].is_object()) {
     language_ = Message::StringField(spec["spec"], "language");
+    const json& metadata = spec["spec"].value("metadata", json::object());
+    debugger_ = metadata.is_object() && metadata.value("debugger", json(false)) == json(true);
   }
   auto id = client_.CreateKernel(*name);
   if (!id) return tl::unexpected(id.error());
@@ -66,6 +85,7 @@ Result<void> RemoteKernel::Open() {
   target.host = options_.server.host;
   target.port = std::to_string(options_.server.port);
   target.tls = options_.server.https;
+  target.ca_file = options_.server.ca_file;
   target.target = fmt::format("/api/kernels/{}/channels?session_id={}", kernel_id_, session_.id());
   if (!options_.server.token.empty()) {
     target.headers.emplace_back("Authorization", "token " + options_.server.token);
@@ -74,7 +94,7 @@ Result<void> RemoteKernel::Open() {
   auto socket = KernelWebSocket::Connect(target, options_.startup_timeout);
   if (!socket) {
     Shutdown();
-    return tl::unexpected(socket.error());
+    return tl::unexpected(WithCertificateAdvice(socket.error()));
   }
   socket_ = std::move(*socket);
   return {};
@@ -88,6 +108,24 @@ Result<void> RemoteKernel::WaitForReady(milliseconds timeout) {
   return MakeError(ErrorCode::kUnavailable,
                    fmt::format("the {} kernel on the Jupyter Server at {} {}", options_.kernel_name,
                                origin, info.error().message()));
+}
+
+void RemoteKernel::ArmLiveness(Clock::time_point deadline) {
+  if (!debugger_ || options_.liveness.timeout <= milliseconds(0)) return;
+  Message probe = session_.MakeRequest("kernel_info_request");
+  if (!Send(Channel::kControl, probe)) return;
+  // An idle kernel answers in milliseconds; one that does not answer is left to the server.
+  deadline = std::min(deadline, Clock::now() + std::chrono::seconds(5));
+  while (Clock::now() < deadline && !IsDead()) {
+    while (auto incoming = TryReceive()) {
+      if (incoming->channel == Channel::kControl &&
+          incoming->message.parent_id() == probe.msg_id()) {
+        probe_.Arm(Clock::now());
+        return;
+      }
+    }
+    Wait(milliseconds(50), {});
+  }
 }
 
 const std::string& RemoteKernel::subprotocol() const {
@@ -117,6 +155,7 @@ std::optional<Incoming> RemoteKernel::TryReceive() {
       ++dropped_;
       continue;
     }
+    probe_.Heard(Clock::now());
     const Message& message = incoming->message;
     if (incoming->channel == Channel::kIopub && message.msg_type() == "status" && death_.empty()) {
       std::string_view state = Message::StringField(message.content, "execution_state");
@@ -129,6 +168,12 @@ std::optional<Incoming> RemoteKernel::TryReceive() {
 }
 
 uint32_t RemoteKernel::Wait(milliseconds timeout, std::span<const int> fds) {
+  const Clock::time_point now = Clock::now();
+  if (probe_.ProbeDue(now)) {
+    [[maybe_unused]] auto sent =
+        Send(Channel::kControl, session_.MakeRequest("kernel_info_request"));
+  }
+  timeout = std::min(timeout, probe_.UntilNext(now));
   std::vector<pollfd> items;
   for (int fd : fds) items.push_back({fd, POLLIN, 0});
   if (socket_) items.push_back({socket_->wait_fd(), POLLIN, 0});
@@ -141,7 +186,16 @@ uint32_t RemoteKernel::Wait(milliseconds timeout, std::span<const int> fds) {
   return ready;
 }
 
-bool RemoteKernel::IsDead() { return !death_.empty() || !socket_ || socket_->closed(); }
+bool RemoteKernel::IsDead() {
+  if (death_.empty() && probe_.Silent(Clock::now())) {
+    death_ = fmt::format(
+        "it stopped answering: nothing came from it for {:g} s, not even on its control "
+        "channel. A cell that holds Python's GIL in C code that long looks the same; if that "
+        "was it, raise the server's liveness_timeout",
+        std::chrono::duration<double>(options_.liveness.timeout).count());
+  }
+  return !death_.empty() || !socket_ || socket_->closed();
+}
 
 std::string RemoteKernel::DeathDescription() {
   if (!death_.empty()) return death_;
@@ -154,21 +208,18 @@ Result<void> RemoteKernel::Interrupt() {
   return client_.InterruptKernel(kernel_id_);
 }
 
+void RemoteKernel::RequestShutdown() {
+  socket_.reset();
+  if (kernel_id_.empty() || deleting_.joinable()) return;
+  deleting_ = std::thread([client = client_, id = kernel_id_] { DeleteKernel(client, id); });
+  kernel_id_.clear();
+}
+
 void RemoteKernel::Shutdown() {
   socket_.reset();
+  if (deleting_.joinable()) deleting_.join();
   if (kernel_id_.empty()) return;
-  // A server that is restarting a dead kernel refuses to delete it until the restart is over
-  // (jupyter-server 1.23 answers 500), so the deletion is retried for a while rather than
-  // leaving the kernel running on the server.
-  const Clock::time_point deadline = Clock::now() + std::chrono::seconds(15);
-  while (true) {
-    auto deleted = client_.DeleteKernel(kernel_id_);
-    if (deleted || deleted.error().code() == ErrorCode::kPermissionDenied ||
-        Clock::now() >= deadline) {
-      break;
-    }
-    std::this_thread::sleep_for(milliseconds(250));
-  }
+  DeleteKernel(client_, kernel_id_);
   kernel_id_.clear();
 }
 

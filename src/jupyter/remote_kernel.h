@@ -7,21 +7,29 @@
 // server does not choose it), then repeats kernel_info_request until a reply and iopub traffic
 // arrive. The server signs towards the kernel: no key is needed here.
 //
-// The kernel is dead once the WebSocket closes or the server reports it "dead" or "restarting"
-// (the server restarts kernels that die; their state is gone all the same). The server notices
-// a dead kernel process within its own poll interval (3 s for jupyter-server). Interrupts go
-// through POST /api/kernels/ID/interrupt. The destructor closes the WebSocket and deletes the
-// kernel (DELETE /api/kernels/ID). Not thread-safe.
+// The kernel is dead once the WebSocket closes, the server reports it "dead" or "restarting" (the
+// server restarts kernels that die; their state is gone all the same), or it stops answering
+// the liveness probes. The server notices a dead kernel process only within its own poll
+// interval (3 s for jupyter-server), so while someone waits on the kernel a kernel_info_request
+// goes to its control channel whenever it has been quiet for a while (see LivenessProbe), and
+// `liveness.timeout` of silence counts as death. Only kernels that serve control while a cell
+// runs can be probed: those whose kernelspec declares debugger support (the debugger protocol
+// needs it; ipykernel >= 6) and that answer a first probe at startup. Others are left to the
+// server. Interrupts go through POST /api/kernels/ID/interrupt. The destructor closes the
+// WebSocket and deletes the kernel (DELETE /api/kernels/ID). Not thread-safe (the deletion that
+// RequestShutdown() starts runs on an internal thread, joined by Terminate()).
 #ifndef CODEEXEC_SRC_JUPYTER_REMOTE_KERNEL_H_
 #define CODEEXEC_SRC_JUPYTER_REMOTE_KERNEL_H_
 
 #include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "codeexec/error.h"
 #include "jupyter/kernel.h"
 #include "jupyter/kernel_websocket.h"
+#include "jupyter/liveness_probe.h"
 #include "jupyter/server_client.h"
 
 namespace codeexec::jupyter {
@@ -32,6 +40,7 @@ struct RemoteKernelOptions {
   std::chrono::milliseconds startup_timeout{std::chrono::seconds(60)};
   // Offer the v1 binary subprotocol; false forces the legacy JSON frames.
   bool offer_v1 = true;
+  LivenessOptions liveness;
 };
 
 class RemoteKernel final : public Kernel {
@@ -51,8 +60,11 @@ class RemoteKernel final : public Kernel {
   bool IsDead() override;
   std::string DeathDescription() override;
   Result<void> Interrupt() override;
-  // Nothing to do ahead: the server shuts the kernel down on Terminate().
-  void RequestShutdown() override {}
+  // Closes the WebSocket and starts deleting the kernel on the server, on a thread of its own,
+  // so that a restart's new kernel starts meanwhile.
+  void RequestShutdown() override;
+  // Waits for that deletion (the server shuts a kernel that ignores the request down within its
+  // own shutdown_wait_time, 5 s for jupyter-server); Shutdown() if none was requested.
   void Terminate() override { Shutdown(); }
 
   const std::string& kernel_id() const { return kernel_id_; }
@@ -62,14 +74,19 @@ class RemoteKernel final : public Kernel {
   const std::string& subprotocol() const;
   // Frames that could not be decoded, dropped.
   uint64_t dropped_messages() const { return dropped_; }
+  // Whether the liveness probe runs for this kernel (see above).
+  bool probed() const { return probe_.armed(); }
 
-  // Closes the WebSocket and deletes the kernel on the server. Idempotent.
+  // Closes the WebSocket and deletes the kernel on the server (or waits for the deletion that
+  // RequestShutdown() started). Idempotent.
   void Shutdown();
 
  private:
   explicit RemoteKernel(const RemoteKernelOptions& options);
   Result<void> Open();
   Result<void> WaitForReady(std::chrono::milliseconds timeout);
+  // Arms the liveness probe if the kernel can be probed.
+  void ArmLiveness(std::chrono::steady_clock::time_point deadline);
 
   RemoteKernelOptions options_;
   ServerClient client_;
@@ -77,8 +94,11 @@ class RemoteKernel final : public Kernel {
   std::string kernel_id_;
   std::string language_;
   std::unique_ptr<KernelWebSocket> socket_;
+  bool debugger_ = false;  // the server's kernelspec declares debugger support
+  LivenessProbe probe_;
   std::string death_;
   uint64_t dropped_ = 0;
+  std::thread deleting_;  // RequestShutdown()'s deletion
 };
 
 }  // namespace codeexec::jupyter

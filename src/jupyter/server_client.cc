@@ -7,6 +7,27 @@
 
 namespace codeexec::jupyter {
 
+namespace {
+
+// OpenSSL's reason for a certificate that does not verify (also a host name mismatch).
+bool IsCertificateFailure(std::string_view message) {
+  return message.find("certificate verify failed") != std::string_view::npos;
+}
+
+}  // namespace
+
+Error WithCertificateAdvice(Error error) {
+  if (!IsCertificateFailure(error.message())) return error;
+  return Error(error.code(),
+               error.message() +
+                   "\nThe Jupyter Server's TLS certificate could not be verified (certificate "
+                   "verification failed): it is self-signed, from a CA this host does not trust, "
+                   "or not issued for the host name used. To trust it, set ca_file to the "
+                   "server's certificate or its CA in PEM form (JSON: \"jupyter_server\": "
+                   "{\"ca_file\": \"PATH\"}), or add it to SSL_CERT_FILE or the system's CA "
+                   "store; and connect with a host name the certificate names.");
+}
+
 ServerClient::ServerClient(ServerInfo info, std::chrono::milliseconds timeout)
     : info_(std::move(info)), timeout_(timeout) {}
 
@@ -28,13 +49,24 @@ Result<ServerClient::Answer> ServerClient::Call(std::string_view method, std::st
   request.body = std::move(body);
   net::HttpOptions options;
   options.timeout = timeout_;
+  options.ca_file = info_.ca_file;
   auto response = net::SendHttpRequest(request, options, CancellationToken());
   if (!response) {
+    if (response.error().code() == ErrorCode::kInvalidArgument) {  // an unreadable ca_file
+      return tl::unexpected(response.error());
+    }
+    const std::string& reason = response.error().message();
+    if (IsCertificateFailure(reason)) {
+      return tl::unexpected(WithCertificateAdvice(Error(
+          ErrorCode::kUnavailable, fmt::format("cannot connect securely to the Jupyter Server "
+                                               "at {} to {}: {}",
+                                               Origin(), what, reason))));
+    }
     return MakeError(ErrorCode::kUnavailable,
                      fmt::format("cannot reach the Jupyter Server at {} to {}: {}. Check that it "
                                  "runs there (jupyter server --ip=HOST --port=PORT "
                                  "--ServerApp.token=TOKEN) and the host, port and https options.",
-                                 Origin(), what, response.error().message()));
+                                 Origin(), what, reason));
   }
   if (response->status == 401 || response->status == 403) {
     return MakeError(ErrorCode::kPermissionDenied,

@@ -1,10 +1,13 @@
 // ServerClient: the REST calls codeexec makes to a Jupyter Server (jupyter-server, Notebook,
 // Kernel Gateway): list kernelspecs, create, interrupt and delete kernels.
 //
-// Every call sends "Authorization: token TOKEN" and has its own deadline. Failures say what to
-// do: kPermissionDenied when the server refuses the token (401 or 403), kUnavailable when it
-// cannot be reached or answers with an error, kNotFound for an unknown kernel. Tokens never
-// appear in messages. Thread-safe (each call has its own connection).
+// Every call sends "Authorization: token TOKEN" and has its own deadline. With https the
+// server's certificate and host name are verified against `ca_file`, or else OpenSSL's default
+// CA store (which honours SSL_CERT_FILE and SSL_CERT_DIR). Failures say what to do:
+// kPermissionDenied when the server refuses the token (401 or 403), kUnavailable when it cannot
+// be reached, its certificate cannot be verified or it answers with an error, kNotFound for an
+// unknown kernel. Tokens never appear in messages. Thread-safe (each call has its own
+// connection).
 #ifndef CODEEXEC_SRC_JUPYTER_SERVER_CLIENT_H_
 #define CODEEXEC_SRC_JUPYTER_SERVER_CLIENT_H_
 
@@ -23,7 +26,14 @@ struct ServerInfo {
   int port = 8888;
   std::string token;
   bool https = false;
+  // PEM file with the CA (or self-signed) certificates to trust for https; empty: the default
+  // store.
+  std::string ca_file;
 };
+
+// `error` with advice on trusting the server's certificate added when TLS certificate
+// verification is what failed; otherwise `error` as it is.
+Error WithCertificateAdvice(Error error);
 
 class ServerClient {
  public:

@@ -45,7 +45,9 @@ class JupyterExecutorTest : public ::testing::TestWithParam<Mode> {
   JupyterExecutorOptions Options() {
     JupyterExecutorOptions options;
     if (remote()) {
-      options.server = JupyterConnectionInfo{"127.0.0.1", server_->port(), server_->token(), false};
+      options.server.emplace();
+      options.server->port = server_->port();
+      options.server->token = server_->token();
     } else {
       options.work_dir = temp_.path() / "work";
     }
@@ -202,12 +204,20 @@ TEST_P(JupyterExecutorTest, CancellationInterruptsAndKeepsState) {
 }
 
 TEST_P(JupyterExecutorTest, DyingKernelIsReportedAndRestartRecovers) {
-  auto executor = Start();
+  JupyterExecutorOptions options = Options();
+  options.timeout = std::chrono::seconds(10);
+  auto executor = Start(options);
   int pid = executor.kernel_pid();
   CodeResult result = Python(executor, "print('bye', flush=True)\nimport os\nos._exit(3)");
   EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(result.status, ExecutionStatus::kError);  // reported dead, not timed out
+  EXPECT_LT(result.duration, options.timeout);
   EXPECT_THAT(result.output, HasSubstr("The kernel died ("));
-  if (!remote()) {
+  EXPECT_THAT(result.output, HasSubstr("): its state is lost. Call Restart()"));
+  if (remote()) {  // noticed by codeexec's probes, or by the server if it polled first
+    EXPECT_THAT(result.output, ::testing::AnyOf(HasSubstr("The kernel died (it stopped answering"),
+                                                HasSubstr("The kernel died (the Jupyter Server")));
+  } else {
     EXPECT_THAT(result.output, HasSubstr("The kernel died (exit code 3)"));
     EXPECT_TRUE(testing::ProcessIsDead(pid));
   }

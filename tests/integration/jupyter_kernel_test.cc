@@ -210,6 +210,7 @@ TEST_P(JupyterRemoteKernelTest, RunsCellsInTheNegotiatedFormat) {
   ASSERT_TRUE(kernel.has_value()) << kernel.error().ToString();
   EXPECT_EQ((*kernel)->subprotocol(), GetParam() ? std::string(kV1Subprotocol) : "");
   EXPECT_EQ((*kernel)->language(), "python");
+  EXPECT_TRUE((*kernel)->probed());  // Debian's kernelspec declares the debugger
   OutputCollector output(1 << 20);
   std::vector<fs::path> files;
   CellLimits limits;

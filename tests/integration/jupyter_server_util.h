@@ -1,6 +1,7 @@
 // A real Jupyter Server for the tests: /usr/bin/jupyter-server on 127.0.0.1 with a token, a free
 // port, private root, runtime and config folders, stopped (SIGTERM, then SIGKILL) with its
-// kernels at destruction.
+// kernels at destruction. With `https`, it serves TLS with a self-signed certificate for
+// 127.0.0.1 made by the openssl command in its folder (ca_file()).
 #ifndef CODEEXEC_TESTS_INTEGRATION_JUPYTER_SERVER_UTIL_H_
 #define CODEEXEC_TESTS_INTEGRATION_JUPYTER_SERVER_UTIL_H_
 
@@ -20,6 +21,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "jupyter/server_client.h"
 #include "process/child_process.h"
@@ -30,12 +32,20 @@ namespace codeexec::testing {
 
 inline constexpr char kJupyterServer[] = "/usr/bin/jupyter-server";
 
+struct JupyterServerOptions {
+  std::string token = "codeexec-test-token";
+  bool https = false;
+  std::vector<std::string> extra_args;  // --Class.trait=value
+};
+
 class JupyterServerProcess {
  public:
   // Throws when the server cannot start (the test then fails with its log).
-  explicit JupyterServerProcess(std::string token = "codeexec-test-token") : token_(token) {
+  explicit JupyterServerProcess(JupyterServerOptions options = {})
+      : token_(options.token), https_(options.https) {
     port_ = FreePort();
     std::filesystem::create_directories(dir_.path() / "root");
+    if (https_) MakeCertificate();
     EnvironmentOptions env_options;
     env_options.unset = {"MPLBACKEND", "JUPYTER_TOKEN"};
     env_options.set = {{"JUPYTER_RUNTIME_DIR", (dir_.path() / "runtime").string()},
@@ -49,6 +59,11 @@ class JupyterServerProcess {
                  "--ServerApp.root_dir=" + (dir_.path() / "root").string(),
                  // Our own output cap is under test, not the server's rate limiter.
                  "--ServerApp.iopub_data_rate_limit=1e12", "--ServerApp.iopub_msg_rate_limit=1e9"};
+    if (https_) {
+      spec.argv.push_back("--ServerApp.certfile=" + ca_file());
+      spec.argv.push_back("--ServerApp.keyfile=" + (dir_.path() / "key.pem").string());
+    }
+    spec.argv.insert(spec.argv.end(), options.extra_args.begin(), options.extra_args.end());
     spec.envp = env.envp();
     int log = open((dir_.path() / "server.log").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
     spec.output_fd = log;
@@ -70,7 +85,11 @@ class JupyterServerProcess {
 
   int port() const { return port_; }
   const std::string& token() const { return token_; }
-  jupyter::ServerInfo info() const { return {"127.0.0.1", port_, token_, false}; }
+  jupyter::ServerInfo info() const {
+    return {"127.0.0.1", port_, token_, https_, https_ ? ca_file() : ""};
+  }
+  // The server's self-signed certificate (PEM), with https.
+  std::string ca_file() const { return (dir_.path() / "cert.pem").string(); }
 
   std::string Log() const {
     std::ifstream in(dir_.path() / "server.log");
@@ -92,6 +111,31 @@ class JupyterServerProcess {
     return ntohs(address.sin_port);
   }
 
+  // A self-signed certificate for 127.0.0.1 (as its subject alternative name, which host name
+  // verification checks), valid for a day.
+  void MakeCertificate() {
+    std::string key = (dir_.path() / "key.pem").string();
+    // clang-format off
+    std::vector<std::string> argv = {
+        "/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+        "-keyout", key, "-out", ca_file(), "-days", "1",
+        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"};
+    // clang-format on
+    int log = open((dir_.path() / "openssl.log").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    SpawnSpec spec;
+    spec.program = argv[0];
+    spec.argv = argv;
+    spec.envp = environ;
+    spec.output_fd = log;
+    auto child = Spawn(spec);
+    close(log);
+    if (!child) throw std::runtime_error("cannot run openssl: " + child.error().message());
+    auto exit = child->Reap();
+    if (!exit || exit->exit_code != 0 || !std::filesystem::exists(ca_file())) {
+      throw std::runtime_error("openssl could not make a certificate");
+    }
+  }
+
   void WaitUntilAnswering() {
     jupyter::ServerClient client(info(), std::chrono::seconds(2));
     for (int attempt = 0; attempt < 300; ++attempt) {
@@ -103,6 +147,7 @@ class JupyterServerProcess {
   }
 
   std::string token_;
+  bool https_ = false;
   int port_ = 0;
   TempDir dir_{"jupyter-server"};
   std::optional<ChildProcess> child_;
