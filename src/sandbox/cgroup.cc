@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -88,6 +90,20 @@ Result<void> MakeDir(const std::string& path) {
   return {};
 }
 
+// Removes the cgroups under `parent` that a process which no longer exists left behind (killed
+// before its executors could remove them): their names start with the owner's pid. A cgroup
+// still holding a process is busy and stays.
+void RemoveOrphans(const std::string& parent) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(parent, ec)) {
+    std::string name = entry.path().filename().string();
+    pid_t owner = static_cast<pid_t>(std::strtol(name.c_str(), nullptr, 10));
+    if (owner <= 0 || name.find('-') == std::string::npos) continue;
+    if (kill(owner, 0) == 0 || errno != ESRCH) continue;
+    rmdir(entry.path().c_str());
+  }
+}
+
 }  // namespace
 
 Result<CgroupSystem> CgroupSystem::Detect() {
@@ -118,6 +134,7 @@ Result<CgroupSystem> CgroupSystem::Detect() {
   }
   for (const auto& parent : system.parents_) {
     if (auto made = MakeDir(parent); !made) return tl::unexpected(made.error());
+    RemoveOrphans(parent);
   }
   if (system.v2_) {
     auto enabled = WriteFile(system.parents_[0] + "/cgroup.subtree_control", "+memory +pids");

@@ -75,6 +75,8 @@ class CgroupSystem {
  public:
   // Fails with a message naming what is missing when neither a v1 memory+pids pair nor a v2
   // hierarchy with those controllers is available, or when we may not create cgroups there.
+  // Removes the empty cgroups of processes that died before they could (their names start with
+  // their pid).
   static Result<CgroupSystem> Detect();
 
   // A new leaf named `name` under a "codeexec" folder, with `limits` applied.

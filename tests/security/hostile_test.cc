@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -286,6 +287,27 @@ TEST(HostileCgroups, NoCgroupOutlivesTheExecutor) {
     EXPECT_THAT(CodeexecCgroups(), Not(::testing::IsEmpty()));
   }
   EXPECT_THAT(CodeexecCgroups(), ::testing::IsEmpty());
+}
+
+// A process killed before its executor could clean up leaves empty cgroups; the next executor
+// removes them.
+TEST(HostileCgroups, CgroupsOfADeadProcessAreRemovedByTheNextExecutor) {
+  testing::TempDir work("hostile-orphans");
+  pid_t dead = fork();
+  if (dead == 0) _exit(0);
+  ASSERT_GT(dead, 0);
+  waitpid(dead, nullptr, 0);
+  std::vector<fs::path> orphans;
+  for (const char* parent : kCgroupParents) {
+    if (!fs::is_directory(parent)) continue;
+    orphans.push_back(fs::path(parent) / (std::to_string(dead) + "-orphan-0"));
+    ASSERT_TRUE(fs::create_directory(orphans.back())) << orphans.back();
+  }
+  {
+    auto executor = MakeSandbox(work);
+    REQUIRE_SANDBOX(executor);
+  }
+  for (const auto& orphan : orphans) EXPECT_FALSE(fs::exists(orphan)) << orphan;
 }
 
 TEST(HostilePorts, APortBoundInsideIsInvisibleOutside) {
