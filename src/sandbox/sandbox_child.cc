@@ -16,8 +16,9 @@
 namespace codeexec {
 namespace {
 
-// Failures return from RunSandboxChild (the clone then exits): nothing below may _exit, which
-// would run in the runner's memory. errno is the slot thread's, which waits meanwhile.
+// Failures return from RunSandboxChild, and the clone's trampoline exits: no library code such
+// as exit() runs on the runner's memory. errno lives in the slot thread's thread-local storage,
+// which the child shares; that thread only waits on a condition variable meanwhile (no errno).
 struct Failed {
   ChildStep step;
   int detail;
