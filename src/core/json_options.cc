@@ -32,6 +32,25 @@ Result<ExecutionPolicy> PolicyOption(const json& value, std::string_view key) {
   return OptionError(key, "expected \"run\" or \"save\"");
 }
 
+Result<std::map<std::string, ExecutionPolicy>> PoliciesOption(const json& value,
+                                                              std::string_view key) {
+  if (!value.is_object()) {
+    return OptionError(key, "expected an object {\"language\": \"run\"|\"save\"}");
+  }
+  std::map<std::string, ExecutionPolicy> policies;
+  for (const auto& [language, policy] : value.items()) {
+    auto parsed = PolicyOption(policy, key);
+    if (!parsed) return tl::unexpected(parsed.error());
+    policies[language] = *parsed;
+  }
+  return policies;
+}
+
+Result<std::size_t> OutputLimitOption(const json& value, std::string_view key) {
+  if (!value.is_number_unsigned()) return OptionError(key, "expected a positive number of bytes");
+  return value.get<std::size_t>();
+}
+
 Result<uint64_t> BytesOption(const json& value, std::string_view key) {
   if (value.is_number_integer()) {
     if (value.get<int64_t>() < 0) return OptionError(key, "expected a non-negative size");

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -28,6 +29,13 @@ Result<std::chrono::milliseconds> SecondsOption(const nlohmann::json& value, std
 
 // "run" / true or "save" / false.
 Result<ExecutionPolicy> PolicyOption(const nlohmann::json& value, std::string_view key);
+
+// {"language": "run"|"save", ...} (each value as PolicyOption).
+Result<std::map<std::string, ExecutionPolicy>> PoliciesOption(const nlohmann::json& value,
+                                                              std::string_view key);
+
+// An output limit: a positive number of bytes.
+Result<std::size_t> OutputLimitOption(const nlohmann::json& value, std::string_view key);
 
 // A byte count: a non-negative number, or a string with a unit as Docker writes them ("512m",
 // "2g", "64MiB").

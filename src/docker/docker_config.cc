@@ -25,16 +25,13 @@ Result<void> Apply(const std::string& key, const json& value, DockerExecutorOpti
     if (!bytes) return tl::unexpected(bytes.error());
     options.memory_limit = *bytes;
   } else if (key == "output_limit") {
-    if (!value.is_number_unsigned()) return OptionError(key, "expected a positive number of bytes");
-    options.output_limit = value.get<std::size_t>();
+    auto limit = OutputLimitOption(value, key);
+    if (!limit) return tl::unexpected(limit.error());
+    options.output_limit = *limit;
   } else if (key == "execution_policies") {
-    if (!value.is_object())
-      return OptionError(key, "expected an object {\"language\": \"run\"|\"save\"}");
-    for (const auto& [language, policy] : value.items()) {
-      auto parsed = PolicyOption(policy, key);
-      if (!parsed) return tl::unexpected(parsed.error());
-      options.execution_policies[language] = *parsed;
-    }
+    auto policies = PoliciesOption(value, key);
+    if (!policies) return tl::unexpected(policies.error());
+    options.execution_policies = std::move(*policies);
   } else if (key == "image") {
     options.image = value.get<std::string>();
   } else if (key == "container_name") {

@@ -63,8 +63,9 @@ Result<void> Apply(const std::string& key, const json& value, JupyterExecutorOpt
   } else if (key == "python") {
     options.python = value.get<std::string>();
   } else if (key == "output_limit") {
-    if (!value.is_number_unsigned()) return OptionError(key, "expected a positive number of bytes");
-    options.output_limit = value.get<std::size_t>();
+    auto limit = OutputLimitOption(value, key);
+    if (!limit) return tl::unexpected(limit.error());
+    options.output_limit = *limit;
   } else if (key == "jupyter_server") {
     auto server = ServerInfo(value);
     if (!server) return tl::unexpected(server.error());

@@ -309,15 +309,7 @@ Result<CodeResult> JupyterCodeExecutor::DoExecuteCodeBlocks(const std::vector<Co
     if (!go_on) return tl::unexpected(go_on.error());
     if (!*go_on) break;
   }
-  CollectedOutput collected = output.Finish();
-  result.output = std::move(collected.output);
-  result.stdout_text = std::move(collected.stdout_text);
-  result.stderr_text = std::move(collected.stderr_text);
-  result.truncated = collected.truncated;
-  if (result.truncated &&
-      (result.status == ExecutionStatus::kOk || result.status == ExecutionStatus::kError)) {
-    result.status = ExecutionStatus::kOutputLimit;
-  }
+  output.FinishInto(result);
   result.duration = Clock::now() - start;
   return result;
 }

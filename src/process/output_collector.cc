@@ -85,6 +85,18 @@ void OutputCollector::FlushPending(OutputStream stream) {
   kept_stream_bytes_ += bytes.size();
 }
 
+void OutputCollector::FinishInto(CodeResult& result) {
+  CollectedOutput collected = Finish();
+  result.output = std::move(collected.output);
+  result.stdout_text = std::move(collected.stdout_text);
+  result.stderr_text = std::move(collected.stderr_text);
+  result.truncated = collected.truncated;
+  if (result.truncated &&
+      (result.status == ExecutionStatus::kOk || result.status == ExecutionStatus::kError)) {
+    result.status = ExecutionStatus::kOutputLimit;
+  }
+}
+
 CollectedOutput OutputCollector::Finish() {
   FlushPending(OutputStream::kStdout);
   FlushPending(OutputStream::kStderr);

@@ -15,6 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include "codeexec/types.h"
+
 namespace codeexec {
 
 enum class OutputStream { kStdout = 0, kStderr = 1 };
@@ -40,6 +42,9 @@ class OutputCollector {
   bool AtLineStart() const;
 
   CollectedOutput Finish();
+  // Finish(), into an executor's result: output, streams and truncation; a result that was ok or
+  // an error becomes kOutputLimit when the output was cut.
+  void FinishInto(CodeResult& result);
 
  private:
   enum class Source : uint8_t { kStdout, kStderr, kNote };
