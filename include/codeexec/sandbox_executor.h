@@ -1,16 +1,18 @@
 // SandboxExecutor: runs each code block isolated like a container, at close to the cost of a
 // plain process.
 //
-// Each block step runs in new user, PID, mount, IPC, UTS, network and cgroup namespaces. The
+// Each block step runs in new user, PID, mount, IPC, UTS and cgroup namespaces, and a network
+// namespace of its own (made once and reused by later steps, never by two at a time). The
 // code sees a read-only root built from the host's /usr (and the /bin, /lib* links), an allowlist
 // of /etc, a fresh /proc of its own PID namespace, a minimal /dev (null, zero, full, random,
 // urandom; no terminal), private tmpfs /tmp and /dev/shm, and `work_dir` read-write at its host
-// path. There is no network but a loopback of its own (unless `network` is set). All capabilities
+// path. There is no network but a loopback (unless `network` is set). All capabilities
 // are dropped, no new privileges can be gained, and a seccomp filter refuses what generated code
 // never needs (ptrace, mount, new namespaces, keyctl, bpf, perf events, io_uring, kernel modules,
 // reboot, TIOCSTI, ...); the 32-bit system call ABI kills the process. Memory, processes and CPU
-// are limited through a cgroup per run (v1 or v2), files and descriptors through rlimits. When a
-// block ends, whatever it started dies with its PID namespace: nothing outlives it.
+// are limited through a cgroup (v1 or v2; measured per run), files and descriptors through
+// rlimits. When a block ends, whatever it started dies with its PID namespace: nothing outlives
+// it.
 //
 // Results use the local executor's texts and exit codes (124 timeout, 125 cancelled) plus
 // statuses memory_limit, process_limit and policy_violation, and report peak memory and CPU time.
