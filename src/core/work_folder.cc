@@ -1,5 +1,6 @@
 #include "core/work_folder.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -41,17 +42,23 @@ Result<WorkFolder> WorkFolder::Prepare(const fs::path& requested) {
   if (access(folder.path_.c_str(), W_OK | X_OK) != 0) {
     return ErrnoError("the work folder " + folder.path_.string() + " is not writable", errno);
   }
+  auto files = ConfinedFolder::Open(folder.path_);
+  if (!files) return tl::unexpected(files.error());
+  folder.files_ = std::move(*files);
   return folder;
 }
 
 Result<void> WorkFolder::Remove() {
   if (!owned_) return {};
   owned_ = false;
-  std::error_code ec;
-  fs::remove_all(path_, ec);
-  if (ec) {
-    return MakeError(ErrorCode::kInternal, fmt::format("cannot remove the work folder {}: {}",
-                                                       path_.string(), ec.message()));
+  files_ = ConfinedFolder();
+  // Relative to the parent, so that nothing the code left inside is ever followed.
+  UniqueFd parent(open(path_.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!parent.valid()) return ErrnoError("cannot remove the work folder " + path_.string(), errno);
+  if (auto removed = RemoveTreeAt(parent.get(), path_.filename().c_str()); !removed) {
+    return MakeError(removed.error().code(),
+                     fmt::format("cannot remove the work folder {}: {}", path_.string(),
+                                 removed.error().message()));
   }
   return {};
 }

@@ -1,4 +1,8 @@
 // WorkFolder: the folder an executor writes code to and runs it in, and temporary folders.
+//
+// Code runs in this folder, so the executor treats everything in it as planted: every file
+// operation goes through files() (no link followed, no FIFO opened), and removal never follows a
+// link out of the folder.
 #ifndef CODEEXEC_SRC_CORE_WORK_FOLDER_H_
 #define CODEEXEC_SRC_CORE_WORK_FOLDER_H_
 
@@ -6,6 +10,7 @@
 #include <string_view>
 
 #include "codeexec/error.h"
+#include "core/confined_folder.h"
 
 namespace codeexec {
 
@@ -21,12 +26,15 @@ class WorkFolder {
   WorkFolder() = default;
   const std::filesystem::path& path() const { return path_; }  // canonical
   bool owned() const { return owned_; }
+  // Link-safe file operations in the folder (see confined_folder.h).
+  const ConfinedFolder& files() const { return files_; }
 
   // Removes the folder if this object made it. Idempotent.
   Result<void> Remove();
 
  private:
   std::filesystem::path path_;
+  ConfinedFolder files_;
   bool owned_ = false;
 };
 

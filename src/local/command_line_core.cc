@@ -26,58 +26,14 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-// True when `path` is a regular file that holds exactly `code`. Reading a small file back costs
-// about a microsecond; creating one costs a hundred times that on some disks, and agents often run
-// the same block again.
-bool HoldsExactly(const fs::path& path, std::string_view code) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) return false;
-  struct stat st;
-  bool same = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-              static_cast<std::size_t>(st.st_size) == code.size();
-  if (same && !code.empty()) {
-    std::string existing(code.size(), '\0');
-    same = read(fd, existing.data(), existing.size()) == static_cast<ssize_t>(code.size()) &&
-           existing == code;
-  }
-  close(fd);
-  return same;
-}
-
-// Writes `code` to `path` through a temporary file and a rename, so that a concurrent execution
-// of the same block never runs a half-written file, and a symlink planted at `path` is replaced
-// rather than followed. A file that already holds `code` is left as it is.
-Result<void> WriteCodeFile(const fs::path& path, std::string_view code) {
-  if (HoldsExactly(path, code)) return {};
-  std::error_code ec;
-  fs::create_directories(path.parent_path(), ec);
-  if (ec)
-    return MakeError(ErrorCode::kPermissionDenied,
-                     "cannot create " + path.parent_path().string() + ": " + ec.message());
-  static std::atomic<uint64_t> counter{0};
-  fs::path temp = path;
-  temp += fmt::format(".{}.{}.tmp", getpid(), counter++);
-  int fd = open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
-  if (fd < 0) return ErrnoError("cannot write " + path.string(), errno);
-  std::size_t done = 0;
-  while (done < code.size()) {
-    ssize_t n = write(fd, code.data() + done, code.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int saved = errno;
-      close(fd);
-      unlink(temp.c_str());
-      return ErrnoError("cannot write " + path.string(), saved);
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  close(fd);
-  if (rename(temp.c_str(), path.c_str()) < 0) {
-    int saved = errno;
-    unlink(temp.c_str());
-    return ErrnoError("cannot write " + path.string(), saved);
-  }
-  return {};
+// Writes `code` to the work folder's `relative` unless it already holds exactly that (reading a
+// small file back costs about a microsecond; creating one a hundred times that on some disks, and
+// agents often run the same block again). The write goes through a temporary file and a rename,
+// so a concurrent execution of the same block never runs a half-written file.
+Result<void> WriteCodeFile(const ConfinedFolder& folder, std::string_view relative,
+                           std::string_view code) {
+  if (folder.Holds(relative, code)) return {};
+  return folder.WriteFile(relative, code);
 }
 
 std::string Substitute(const std::string& arg,
@@ -200,19 +156,23 @@ Result<bool> CommandLineCore::State::RunBlock(const CodeBlock& block,
   std::string code = SilencePip(block.code, spec->name);
   std::string name =
       RequestedFileName(code, options.languages).value_or(DefaultFileName(code, spec->extension));
-  auto path = ResolveInWorkspace(work_dir(), name);
-  if (!path) {
+  // Links in the work folder are never followed: a name reaching through one, or naming one, is
+  // outside the workspace (it may point anywhere).
+  auto relative = folder.files().Relative(name);
+  auto kind = relative ? folder.files().KindOf(*relative) : Result<FileKind>(FileKind::kMissing);
+  if (!relative || !kind || *kind == FileKind::kLink) {
     return fail(1, ExecutionStatus::kError,
                 fmt::format("{}{}", output.AtLineStart() ? "" : "\n", kNotInWorkspace));
   }
-  if (auto written = WriteCodeFile(*path, code); !written) {
+  fs::path path = work_dir() / *relative;
+  if (auto written = WriteCodeFile(folder.files(), *relative, code); !written) {
     return fail(1, ExecutionStatus::kError,
                 fmt::format("{}{}\n", output.AtLineStart() ? "" : "\n", written.error().message()));
   }
-  if (!result.code_file) result.code_file = *path;
-  record.file = *path;
+  if (!result.code_file) result.code_file = path;
+  record.file = path;
   if (PolicyFor(*spec) == ExecutionPolicy::kSave) {
-    output.AppendNote(fmt::format("Code saved to {}\n", path->string()));
+    output.AppendNote(fmt::format("Code saved to {}\n", path.string()));
     return true;
   }
 
@@ -224,10 +184,11 @@ Result<bool> CommandLineCore::State::RunBlock(const CodeBlock& block,
                     "language, or install one of them.\n",
                     output.AtLineStart() ? "" : "\n", spec->name, fmt::join(spec->tools, ", ")));
   }
-  fs::path exe = fs::path(*path).replace_extension();
-  if (exe == *path) exe += ".out";
+  fs::path exe_relative = fs::path(*relative).replace_extension();
+  if (exe_relative == *relative) exe_relative += ".out";
+  fs::path exe = work_dir() / exe_relative;
   std::map<std::string_view, std::string> vars = {{"tool", *language.tool},
-                                                  {"file", path->string()},
+                                                  {"file", path.string()},
                                                   {"exe", exe.string()},
                                                   {"dir", work_dir().string()}};
   Clock::time_point deadline = start + options.timeout;
@@ -247,9 +208,10 @@ Result<bool> CommandLineCore::State::RunBlock(const CodeBlock& block,
     if (outcome.timed_out || outcome.cancelled || outcome.exit_code != 0) break;
   }
   if (options.cleanup_code_files) {
-    std::error_code ignored;
-    fs::remove(*path, ignored);
-    if (!spec->compile.empty()) fs::remove(exe, ignored);
+    [[maybe_unused]] auto removed = folder.files().Remove(*relative);
+    if (!spec->compile.empty()) {
+      [[maybe_unused]] auto removed_exe = folder.files().Remove(exe_relative.string());
+    }
   }
   result.peak_memory_bytes = std::max(result.peak_memory_bytes, outcome.peak_memory_bytes);
   result.cpu_time += outcome.cpu_time;
@@ -277,8 +239,9 @@ Result<void> CommandLineCore::State::LoadFunctions(const CancellationToken& canc
   if (functions_loaded) return {};
   auto module = BuildFunctionsModule(options.functions);
   if (!module) return tl::unexpected(module.error());
-  fs::path file = work_dir() / (options.functions_module + ".py");
-  if (auto written = WriteCodeFile(file, *module); !written) return written;
+  std::string module_name = options.functions_module + ".py";
+  fs::path file = work_dir() / module_name;
+  if (auto written = WriteCodeFile(folder.files(), module_name, *module); !written) return written;
 
   const LanguageSpec* python_spec = options.languages.Find("python");
   const PreparedLanguage* python_language = python_spec ? &Prepare(*python_spec) : nullptr;
@@ -402,7 +365,7 @@ Result<std::unique_ptr<CommandLineCore>> CommandLineCore::Create(
   if (!folder) return tl::unexpected(folder.error());
   impl->folder = std::move(*folder);
   if (options.run_log) {
-    auto log = RunLog::Open(impl->work_dir() / kRunLogName);
+    auto log = RunLog::Open(impl->folder.files(), kRunLogName);
     if (!log) return tl::unexpected(log.error());
     impl->run_log = std::move(*log);
   }

@@ -24,14 +24,14 @@ std::string UtcNow() {
 
 }  // namespace
 
-Result<RunLog> RunLog::Open(const std::filesystem::path& path) {
-  int fd = open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-  if (fd < 0) return ErrnoError("cannot open the run log " + path.string(), errno);
-  return RunLog(UniqueFd(fd));
+Result<RunLog> RunLog::Open(const ConfinedFolder& folder, std::string_view name) {
+  auto fd = folder.OpenForAppend(name);
+  if (!fd) return MakeError(fd.error().code(), "cannot open the run log: " + fd.error().message());
+  return RunLog(&folder, std::string(name));
 }
 
 void RunLog::Append(const RunRecord& record) const {
-  if (!fd_.valid()) return;
+  if (folder_ == nullptr) return;
   nlohmann::json line = {
       {"time", UtcNow()},
       {"language", record.language},
@@ -42,7 +42,9 @@ void RunLog::Append(const RunRecord& record) const {
   };
   std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   // Best effort: a full disk must not fail the user's code.
-  [[maybe_unused]] ssize_t n = write(fd_.get(), text.data(), text.size());
+  auto fd = folder_->OpenForAppend(name_);
+  if (fd) [[maybe_unused]]
+    ssize_t n = write(fd->get(), text.data(), text.size());
 }
 
 }  // namespace codeexec

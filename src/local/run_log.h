@@ -9,7 +9,7 @@
 
 #include "codeexec/error.h"
 #include "codeexec/types.h"
-#include "process/unique_fd.h"
+#include "core/confined_folder.h"
 
 namespace codeexec {
 
@@ -25,17 +25,22 @@ struct RunRecord {
 
 class RunLog {
  public:
-  // Opens (creating) `path` for appending. A disabled log (default-constructed) writes nothing.
-  static Result<RunLog> Open(const std::filesystem::path& path);
+  // The log `name` in `folder` (which must outlive it), created now. A disabled log
+  // (default-constructed) writes nothing.
+  static Result<RunLog> Open(const ConfinedFolder& folder, std::string_view name);
   RunLog() = default;
 
   // Appends {"time", "language", "file", "exit_code", "duration_ms", "status"} as one line with
-  // a single write, so lines from concurrent executions never interleave. Thread-safe.
+  // a single write, so lines from concurrent executions never interleave. The log is opened anew
+  // for each line: code shares the folder, and a log it replaced by a link, a FIFO or a folder is
+  // replaced by a fresh one, never written through. Thread-safe.
   void Append(const RunRecord& record) const;
 
  private:
-  explicit RunLog(UniqueFd fd) : fd_(std::move(fd)) {}
-  UniqueFd fd_;
+  RunLog(const ConfinedFolder* folder, std::string name)
+      : folder_(folder), name_(std::move(name)) {}
+  const ConfinedFolder* folder_ = nullptr;
+  std::string name_;
 };
 
 }  // namespace codeexec
