@@ -5,7 +5,7 @@
 #
 #   scripts/build-test-image.sh [TAG]     default TAG: codeexec/python:bookworm
 #
-# Skipped when TAG already exists (remove it with `docker rmi TAG` to rebuild). The mirror is
+# Skipped when TAG already exists and runs python3 (remove it with `docker rmi TAG` to rebuild). The mirror is
 # this machine's apt configuration when it is Debian, else deb.debian.org (set
 # CODEEXEC_DEBIAN_MIRROR to choose another). About 40 s and 560 MB the first time.
 set -euo pipefail
@@ -19,9 +19,18 @@ if ! command -v docker >/dev/null; then
   echo "build-test-image: the docker command is missing: install docker.io" >&2
   exit 1
 fi
+# An image that exists but cannot run python3 is the remnant of an interrupted build: replaced.
+works() {
+  docker run --rm --network none --entrypoint /usr/bin/python3 "$1" -c 'import numpy' \
+    >/dev/null 2>&1
+}
 if docker image inspect "$tag" >/dev/null 2>&1; then
-  echo "build-test-image: $tag exists; skipped"
-  exit 0
+  if works "$tag"; then
+    echo "build-test-image: $tag exists; skipped"
+    exit 0
+  fi
+  echo "build-test-image: $tag exists but cannot run python3 (an interrupted build?): rebuilding"
+  docker rmi -f "$tag" >/dev/null
 fi
 if ! command -v mmdebstrap >/dev/null; then
   echo "build-test-image: mmdebstrap is missing: apt-get install mmdebstrap" >&2
@@ -41,7 +50,11 @@ fi
 start=$(date +%s)
 echo "build-test-image: building $tag with mmdebstrap (bookworm: ${packages//,/ })"
 # --format=tar to stdout, straight into docker import; the image gets the environment a
-# Debian shell would have, and a shell as its default command.
+# Debian shell would have, and a shell as its default command. It is imported under a temporary
+# tag and gets its name only once it works: a failed mmdebstrap still feeds docker import a
+# truncated archive.
+staging="$tag-building-$$"
+trap 'docker rmi -f "$staging" >/dev/null 2>&1 || true' EXIT
 mmdebstrap --quiet --variant=apt --format=tar --include="$packages" \
   --customize-hook='rm -rf "$1"/var/cache/apt/archives/*.deb "$1"/var/lib/apt/lists/*' \
   bookworm - "${mirrors[@]}" |
@@ -50,5 +63,10 @@ mmdebstrap --quiet --variant=apt --format=tar --include="$packages" \
     --change 'ENV LANG=C.UTF-8' \
     --change 'CMD ["/bin/bash"]' \
     --message "codeexec test image: Debian bookworm with ${packages//,/ }" \
-    - "$tag" >/dev/null
+    - "$staging" >/dev/null
+if ! works "$staging"; then
+  echo "build-test-image: the built image cannot run python3 with numpy" >&2
+  exit 1
+fi
+docker tag "$staging" "$tag"
 echo "build-test-image: built $tag in $(($(date +%s) - start)) s"
