@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/asio/io_context.hpp>
@@ -17,6 +18,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <cerrno>
+#include <functional>
 #include <optional>
 
 #include "core/ascii.h"
@@ -38,7 +40,12 @@ constexpr std::uint64_t kBodyLimit = 64 << 20;
 // call returns.
 class Connection {
  public:
-  explicit Connection(const DockerEndpoint& endpoint) : endpoint_(endpoint) {}
+  // `cancel_fd` (not owned; -1 for none) ends any operation once it is readable.
+  Connection(const DockerEndpoint& endpoint, int cancel_fd)
+      : endpoint_(endpoint), cancel_fd_(cancel_fd) {}
+
+  // Whether an operation was ended by the cancellation descriptor.
+  bool cancelled() const { return cancelled_; }
 
   Result<void> Open(Clock::time_point deadline);
   Result<void> Send(const HttpRequest& request, Clock::time_point deadline);
@@ -66,23 +73,55 @@ class Connection {
   }
 
  private:
-  // Runs the queued operations until they complete; returns the code `ec` was left with.
-  beast::error_code RunUntilDone(const beast::error_code& ec) {
-    io_.restart();
-    io_.run();
-    return ec;
-  }
+  // Runs the event loop until the queued operation's handler has set `ec` (from would_block),
+  // and returns it. When the cancellation descriptor becomes readable first, `abort` (by default
+  // cancelling the stream) makes the operation end at once.
+  beast::error_code RunUntilDone(const beast::error_code& ec,
+                                 const std::function<void()>& abort = {});
   Error Failure(std::string_view what, const beast::error_code& ec) const;
   Result<Protocol::endpoint> Target(Clock::time_point deadline);
 
   const DockerEndpoint& endpoint_;
+  int cancel_fd_;
+  bool cancelled_ = false;
   asio::io_context io_;
   beast::basic_stream<Protocol> stream_{io_};
+  std::optional<asio::posix::stream_descriptor> cancel_watch_;  // a duplicate of cancel_fd_
   beast::flat_buffer buffer_;
   http::response_parser<http::empty_body> parser_;
 };
 
+beast::error_code Connection::RunUntilDone(const beast::error_code& ec,
+                                           const std::function<void()>& abort) {
+  io_.restart();
+  if (cancel_fd_ >= 0 && !cancel_watch_) {
+    int watched = fcntl(cancel_fd_, F_DUPFD_CLOEXEC, 0);
+    if (watched >= 0) cancel_watch_.emplace(io_, watched);
+  }
+  bool watch_done = !cancel_watch_;
+  if (cancel_watch_) {
+    cancel_watch_->async_wait(asio::posix::stream_descriptor::wait_read,
+                              [&](const beast::error_code& error) {
+                                watch_done = true;
+                                if (error) return;
+                                cancelled_ = true;
+                                abort ? abort() : stream_.cancel();
+                              });
+  }
+  while (ec == asio::error::would_block && io_.run_one() > 0) {
+  }
+  if (!watch_done) cancel_watch_->cancel();
+  // Only ready handlers remain to run (the watch's, aborted), never another wait.
+  while (!watch_done && io_.run_one() > 0) {
+  }
+  return ec;
+}
+
 Error Connection::Failure(std::string_view what, const beast::error_code& ec) const {
+  if (cancelled_) {
+    return Error(ErrorCode::kTimeout,
+                 fmt::format("{} the Docker daemon at {} was cancelled", what, endpoint_.address));
+  }
   if (ec == beast::error::timeout) {
     return Error(ErrorCode::kTimeout,
                  fmt::format("the Docker daemon at {} did not answer in time ({})",
@@ -110,10 +149,10 @@ Result<Protocol::endpoint> Connection::Target(Clock::time_point deadline) {
   timer.async_wait([&](const beast::error_code& expired) {
     if (!expired) resolver.cancel();
   });
-  io_.restart();
-  io_.run_one();  // the resolution, or the deadline (which cancels it)
+  RunUntilDone(ec, [&] { resolver.cancel(); });  // the resolution, the deadline or cancellation
   timer.cancel();
   io_.run();
+  if (cancelled_) return tl::unexpected(Failure("resolving the address of", ec));
   if (ec || results.empty()) {
     return MakeError(ErrorCode::kUnavailable,
                      fmt::format("cannot resolve {}: {}", endpoint_.host,
@@ -129,6 +168,7 @@ Result<void> Connection::Open(Clock::time_point deadline) {
   beast::error_code ec = asio::error::would_block;
   stream_.async_connect(*target, [&](const beast::error_code& done) { ec = done; });
   if (RunUntilDone(ec)) {
+    if (cancelled_) return tl::unexpected(Failure("connecting to", ec));
     ErrorCode code = ec == asio::error::access_denied ? ErrorCode::kPermissionDenied
                      : ec == beast::error::timeout    ? ErrorCode::kTimeout
                                                       : ErrorCode::kUnavailable;
@@ -289,8 +329,8 @@ DaemonHttpClient::DaemonHttpClient(DockerEndpoint endpoint) : endpoint_(std::mov
 
 Result<HttpResponse> DaemonHttpClient::Request(const HttpRequest& request,
                                                std::chrono::milliseconds timeout) const {
-  Clock::time_point deadline = Clock::now() + timeout;
-  Connection connection(endpoint_);
+  Clock::time_point deadline = std::min(Clock::now() + timeout, bound_.deadline);
+  Connection connection(endpoint_, bound_.cancel_fd);
   if (auto header = connection.Exchange(request, deadline); !header) {
     return tl::unexpected(header.error());
   }
@@ -301,8 +341,8 @@ Result<HttpResponse> DaemonHttpClient::Request(const HttpRequest& request,
 Result<HttpResponse> DaemonHttpClient::Download(const HttpRequest& request,
                                                 std::chrono::milliseconds timeout,
                                                 const BodySink& on_body) const {
-  Clock::time_point deadline = Clock::now() + timeout;
-  Connection connection(endpoint_);
+  Clock::time_point deadline = std::min(Clock::now() + timeout, bound_.deadline);
+  Connection connection(endpoint_, bound_.cancel_fd);
   if (auto header = connection.Exchange(request, deadline); !header) {
     return tl::unexpected(header.error());
   }
@@ -320,19 +360,17 @@ Result<StreamResult> DaemonHttpClient::Stream(
     const StreamControl& control, const std::function<void(std::string_view)>& on_data) const {
   Clock::time_point deadline = control.deadline;
   Clock::time_point header_deadline = std::min(deadline, Clock::now() + header_timeout);
-  Connection connection(endpoint_);
-  if (auto opened = connection.Open(header_deadline); !opened) {
-    return tl::unexpected(opened.error());
-  }
-  if (auto sent = connection.Send(request, header_deadline); !sent) {
-    return tl::unexpected(sent.error());
-  }
+  Connection connection(endpoint_, control.cancel_fd);
   StreamResult result;
-  if (auto header = connection.ReadHeader(header_deadline); !header) {
-    if (header.error().code() != ErrorCode::kTimeout || Until(deadline).count() > 0) {
+  if (auto header = connection.Exchange(request, header_deadline); !header) {
+    // The caller's cancellation or deadline, not the daemon's slowness.
+    if (connection.cancelled()) {
+      result.end = StreamEnd::kCancelled;
+    } else if (header.error().code() == ErrorCode::kTimeout && Until(deadline).count() <= 0) {
+      result.end = StreamEnd::kDeadline;
+    } else {
       return tl::unexpected(header.error());
     }
-    result.end = StreamEnd::kDeadline;  // the user's deadline, not the daemon's slowness
     return result;
   }
   bool success = connection.SuccessStatus();
@@ -348,8 +386,8 @@ Result<StreamResult> DaemonHttpClient::Stream(
 
 Result<HeldConnection> DaemonHttpClient::Hold(const HttpRequest& request,
                                               std::chrono::milliseconds timeout) const {
-  Clock::time_point deadline = Clock::now() + timeout;
-  Connection connection(endpoint_);
+  Clock::time_point deadline = std::min(Clock::now() + timeout, bound_.deadline);
+  Connection connection(endpoint_, bound_.cancel_fd);
   if (auto header = connection.Exchange(request, deadline); !header) {
     return tl::unexpected(header.error());
   }

@@ -14,9 +14,14 @@
 //            after the header (the container's attach stream, read and written by the caller;
 //            closing it, or this process dying, closes the container's stdin).
 //
+// Every call ends by its own timeout. A client may also carry a CallBound (an earlier deadline,
+// and a descriptor that becomes readable when the caller cancels) that ends Request, Download and
+// Hold sooner; Stream is bounded by its StreamControl instead.
+//
 // Errors: kUnavailable when nothing answers at the address (named in the message),
-// kTimeout when the daemon does not answer in time, kInternal for malformed HTTP. HTTP error
-// statuses are not errors here: the caller reads status and body. Boost.Beast stays inside
+// kTimeout when the daemon does not answer in time or the call was cancelled (the caller, which
+// holds the token, tells the two apart), kInternal for malformed HTTP. HTTP error statuses are
+// not errors here: the caller reads status and body. Boost.Beast stays inside
 // daemon_http_client.cc. Thread-safe: calls share no state.
 #ifndef CODEEXEC_SRC_DOCKER_DAEMON_HTTP_CLIENT_H_
 #define CODEEXEC_SRC_DOCKER_DAEMON_HTTP_CLIENT_H_
@@ -55,6 +60,12 @@ enum class StreamEnd {
   kCancelled,  // the cancellation fd became readable first
 };
 
+// What ends every call of a client early, whatever the call's own timeout.
+struct CallBound {
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  int cancel_fd = -1;  // readable once the caller cancels; -1 for none; not owned
+};
+
 // How a Stream call is bounded.
 struct StreamControl {
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
@@ -85,6 +96,8 @@ class DaemonHttpClient {
   explicit DaemonHttpClient(DockerEndpoint endpoint);
 
   const DockerEndpoint& endpoint() const { return endpoint_; }
+  // The bound of every later Request, Download and Hold; its cancel_fd must stay open meanwhile.
+  void set_bound(CallBound bound) { bound_ = bound; }
 
   Result<HttpResponse> Request(const HttpRequest& request, std::chrono::milliseconds timeout) const;
 
@@ -96,7 +109,8 @@ class DaemonHttpClient {
 
   // Sends `request`; on a 2xx or 101 answer, calls `on_data` with the raw bytes after the header
   // as they arrive, until the stream closes or `control` ends it. The header must arrive within
-  // `header_timeout`.
+  // `header_timeout`; `control`'s deadline or cancellation before then ends the call with that
+  // StreamEnd (the request may have reached the daemon).
   Result<StreamResult> Stream(const HttpRequest& request, std::chrono::milliseconds header_timeout,
                               const StreamControl& control,
                               const std::function<void(std::string_view)>& on_data) const;
@@ -107,6 +121,7 @@ class DaemonHttpClient {
 
  private:
   DockerEndpoint endpoint_;
+  CallBound bound_;
 };
 
 }  // namespace codeexec::docker

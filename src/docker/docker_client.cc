@@ -64,6 +64,17 @@ json ContainerBody(const ContainerConfig& config) {
   if (config.nano_cpus > 0) host["NanoCpus"] = config.nano_cpus;
   if (config.pids_limit > 0) host["PidsLimit"] = config.pids_limit;
   if (!config.tmpfs.empty()) host["Tmpfs"] = config.tmpfs;
+  if (!config.cap_drop.empty()) host["CapDrop"] = config.cap_drop;
+  if (!config.cap_add.empty()) host["CapAdd"] = config.cap_add;
+  if (!config.security_opt.empty()) host["SecurityOpt"] = config.security_opt;
+  for (const auto& [target, options] : config.tmpfs_volumes) {
+    json driver = {{"Name", "local"},
+                   {"Options", {{"type", "tmpfs"}, {"device", "tmpfs"}, {"o", options}}}};
+    host["Mounts"].push_back(
+        {{"Type", "volume"},
+         {"Target", target},
+         {"VolumeOptions", {{"Labels", config.labels}, {"DriverConfig", std::move(driver)}}}});
+  }
   for (const auto& [name, limit] : config.ulimits) {
     host["Ulimits"].push_back({{"Name", name}, {"Soft", limit}, {"Hard", limit}});
   }
@@ -166,6 +177,14 @@ Result<HttpResponse> DockerClient::Call(std::string_view method, std::string_vie
                                         std::chrono::milliseconds timeout) const {
   HttpRequest request{std::string(method), Versioned(path), std::move(body)};
   return Checked(http_.Request(request, timeout), what);
+}
+
+DockerClient DockerClient::Bounded(Clock::time_point deadline,
+                                   const CancellationToken& cancel) const {
+  DockerClient bounded = *this;
+  bounded.cancel_ = cancel;
+  bounded.http_.set_bound({deadline, cancel.wait_fd()});
+  return bounded;
 }
 
 Result<ServerVersion> DockerClient::Version() const {
@@ -305,7 +324,7 @@ Result<void> DockerClient::RestartContainer(std::string_view id, int grace_secon
 }
 
 Result<void> DockerClient::RemoveContainer(std::string_view id, bool force) const {
-  auto response = Call("DELETE", fmt::format("/containers/{}?force={}", id, force ? 1 : 0), "",
+  auto response = Call("DELETE", fmt::format("/containers/{}?force={}&v=1", id, force ? 1 : 0), "",
                        "remove the container");
   if (!response) return tl::unexpected(response.error());
   return {};
@@ -334,6 +353,20 @@ Result<std::vector<ContainerSummary>> DockerClient::ListContainers(
     containers.push_back(std::move(summary));
   }
   return containers;
+}
+
+Result<std::vector<std::string>> DockerClient::ListVolumes(
+    const std::vector<std::string>& labels) const {
+  json filters = {{"label", labels}};
+  auto response = Call("GET", "/volumes?filters=" + UrlEncode(filters.dump()), "", "list volumes");
+  if (!response) return tl::unexpected(response.error());
+  auto body = ParseBody(*response, "volumes");
+  if (!body) return tl::unexpected(body.error());
+  std::vector<std::string> names;
+  if (body->contains("Volumes") && (*body)["Volumes"].is_array()) {
+    for (const json& volume : (*body)["Volumes"]) names.push_back(StringField(volume, "Name"));
+  }
+  return names;
 }
 
 Result<HeldConnection> DockerClient::Attach(std::string_view id, bool output) const {

@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "codeexec/cancellation.h"
 #include "codeexec/error.h"
 #include "docker/daemon_http_client.h"
 #include "docker/docker_endpoint.h"
@@ -44,6 +45,13 @@ struct ContainerConfig {
   int64_t pids_limit = 0;                    // 0: no limit
   std::map<std::string, std::string> tmpfs;  // path -> mount options ("size=64m")
   std::map<std::string, int64_t> ulimits;    // name ("nofile", "fsize", ...) -> soft = hard
+  std::vector<std::string> cap_drop;         // capabilities taken away ("ALL", "MKNOD")
+  std::vector<std::string> cap_add;          // capabilities given (back)
+  std::vector<std::string> security_opt;     // "no-new-privileges", ...
+  // Memory file systems the archive API reaches (unlike `tmpfs`): anonymous volumes of the local
+  // driver backed by tmpfs, removed with the container. Target path -> tmpfs mount options
+  // ("size=1048576,nr_inodes=100,mode=0777,nosuid,nodev").
+  std::map<std::string, std::string> tmpfs_volumes;
   bool auto_remove = false;
   bool open_stdin = false;  // give the container a stdin that attached clients write
   bool stdin_once = true;   // with open_stdin: close it when the first attached client detaches
@@ -103,6 +111,11 @@ class DockerClient {
   const DockerEndpoint& endpoint() const { return endpoint_; }
   const std::string& api_version() const { return api_version_; }
 
+  // A copy whose calls also end at `deadline` and as soon as `cancel` fires, whatever their own
+  // timeouts (failing with kTimeout: the caller tells which from the token and the clock).
+  // StartExec keeps to its StreamControl.
+  DockerClient Bounded(Clock::time_point deadline, const CancellationToken& cancel) const;
+
   Result<ServerVersion> Version() const;
 
   // kNotFound when the image is not on the daemon.
@@ -119,11 +132,14 @@ class DockerClient {
   Result<void> StopContainer(std::string_view id, int grace_seconds) const;
   Result<void> KillContainer(std::string_view id) const;
   Result<void> RestartContainer(std::string_view id, int grace_seconds) const;
-  // kNotFound when there is no such container (already removed).
+  // Removes the container and its anonymous volumes. kNotFound when there is no such container
+  // (already removed).
   Result<void> RemoveContainer(std::string_view id, bool force) const;
   // Containers (running or not) carrying every label in `labels` ("key" or "key=value").
   Result<std::vector<ContainerSummary>> ListContainers(
       const std::vector<std::string>& labels) const;
+  // The names of the volumes carrying every label in `labels`.
+  Result<std::vector<std::string>> ListVolumes(const std::vector<std::string>& labels) const;
   // Attaches to the container's stdin (and with `output`, its stdout and stderr, multiplexed)
   // and returns the connection for the caller to drive. With `open_stdin` and `stdin_once`, the
   // container's stdin closes when this connection does.
@@ -163,6 +179,7 @@ class DockerClient {
   DockerEndpoint endpoint_;
   DaemonHttpClient http_;
   std::string api_version_;
+  std::optional<CancellationToken> cancel_;  // keeps the bound's descriptor open
 };
 
 // "Docker: MESSAGE" from a daemon's JSON error body, or the raw body.

@@ -43,7 +43,8 @@ RunnerChannel::RunnerChannel(HeldConnection connection)
   if (fd_.get() >= 0) fcntl(fd_.get(), F_SETFL, fcntl(fd_.get(), F_GETFL) | O_NONBLOCK);
 }
 
-Result<void> RunnerChannel::Send(FrameType type, std::string_view payload) {
+Result<void> RunnerChannel::Send(FrameType type, std::string_view payload,
+                                 Clock::time_point deadline) {
   std::string frame;
   runner::AppendFrame(frame, type, payload);
   std::string_view rest = frame;
@@ -56,8 +57,14 @@ Result<void> RunnerChannel::Send(FrameType type, std::string_view payload) {
     }
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno == EAGAIN) {
+      if (Clock::now() >= deadline) {
+        broken_ = true;
+        return MakeError(ErrorCode::kTimeout,
+                         "the Docker daemon did not take a request for the container's runner in "
+                         "time");
+      }
       pollfd writable{fd_.get(), POLLOUT, 0};
-      poll(&writable, 1, 1000);
+      poll(&writable, 1, MillisUntil(deadline));
       continue;
     }
     broken_ = true;
@@ -127,7 +134,7 @@ Result<RunnerOutcome> RunnerChannel::Run(const runner::RunRequest& request,
     return outcome;
   }
   if (broken_) return tl::unexpected(StreamEnded());
-  if (auto sent = Send(FrameType::kRun, request.Encode()); !sent) {
+  if (auto sent = Send(FrameType::kRun, request.Encode(), deadline); !sent) {
     return tl::unexpected(sent.error());
   }
   bool done = false;
@@ -165,7 +172,7 @@ Result<RunnerOutcome> RunnerChannel::Run(const runner::RunRequest& request,
       (*cancelled ? outcome.cancelled : outcome.timed_out) = true;
       interrupted = true;
       until = Clock::now() + kKillGrace;
-      if (auto sent = Send(FrameType::kKill, ""); !sent) return tl::unexpected(sent.error());
+      if (auto sent = Send(FrameType::kKill, "", until); !sent) return tl::unexpected(sent.error());
     }
   }
   if (failed) return tl::unexpected(*failed);

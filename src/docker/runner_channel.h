@@ -66,7 +66,9 @@ class RunnerChannel {
  private:
   using FrameHandler = std::function<void(runner::FrameType, std::string_view)>;
 
-  Result<void> Send(runner::FrameType type, std::string_view payload);
+  // Writes a frame, waiting for room up to `deadline` (then kTimeout, and the channel is broken:
+  // part of a frame may have gone).
+  Result<void> Send(runner::FrameType type, std::string_view payload, Clock::time_point deadline);
   // Waits up to `until` (or for `also_fd`) for bytes and hands their frames to `on_frame`.
   // Returns whether `also_fd` fired; kUnavailable at the end of the stream.
   Result<bool> Pump(Clock::time_point until, int also_fd, const FrameHandler& on_frame);
