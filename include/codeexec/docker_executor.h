@@ -1,6 +1,15 @@
 // DockerCommandLineCodeExecutor: runs each code block inside a Docker container, so that code
 // cannot touch this host beyond the work folder it is given.
 //
+// Containers run without Linux capabilities but those installing software needs (CHOWN,
+// DAC_OVERRIDE, FOWNER, KILL, SETGID, SETUID; `cap_add` for more) and with no-new-privileges; code
+// runs as `user` when given. After every block in a mounted work folder, whatever the block left
+// there that this host could trip over is removed (FIFOs, sockets, device nodes) or disarmed
+// (set-user-ID and set-group-ID bits); a copied work folder only ever receives regular files and
+// folders, without those bits. With `work_dir_size_limit` or `work_dir_file_limit`, /workspace is
+// a memory file system of that size, copied in and out, so code gets ENOSPC rather than filling
+// this host's disk.
+//
 // Create() talks to the Docker daemon (the `docker_host` option, else $DOCKER_HOST, else
 // /var/run/docker.sock; unix:// or plain tcp://), pulls `image` if the daemon does not have it,
 // and starts one container for the executor's lifetime, with `work_dir` at /workspace, its
@@ -39,8 +48,13 @@
 // a container name taken by a container codeexec did not make, the container stopping under a
 // running block (call Restart()), and bad options.
 //
+// Every wait of an execution (the daemon's answers, copies, the runner) ends at the block's
+// deadline (copying a timed-out block's files out gets a fixed bound of its own) and promptly
+// when the execution is cancelled.
+//
 // Threads: one execution at a time (concurrent calls wait their turn); cancellation may come
-// from any thread. Stop() must not run while an execution is in progress (cancel it first).
+// from any thread. Stop() and Restart() may too: they cancel the execution under way, wait for
+// it to end, then act (executions still waiting are refused after Stop()).
 #ifndef CODEEXEC_DOCKER_EXECUTOR_H_
 #define CODEEXEC_DOCKER_EXECUTOR_H_
 
@@ -107,7 +121,20 @@ struct DockerExecutorOptions {
   // More container labels (the `codeexec` labels are always set).
   std::map<std::string, std::string> labels;
   // The user the code runs as inside the container ("uid[:gid]" or a name); empty: the image's.
+  // A mounted work folder must be writable by that user for code to write files there (a copied
+  // one, see bind_work_dir, always is).
   std::string user;
+  // Linux capabilities to give the container beyond those it keeps (CHOWN, DAC_OVERRIDE, FOWNER,
+  // KILL, SETGID, SETUID), by name: "NET_RAW", "CAP_SYS_PTRACE", "net_admin". Unknown names, and
+  // "ALL", are refused.
+  std::vector<std::string> cap_add;
+  // The most bytes, and the most files and folders, the work folder may hold in the container;
+  // 0: no limit. With either set, /workspace is a memory file system of that size (charged to the
+  // container's memory) that code gets ENOSPC from when full, and the work folder is copied in
+  // and out around each block (bind_work_dir must not be true). Size at least 1 MiB, files at
+  // least 16.
+  int64_t work_dir_size_limit = 0;
+  int64_t work_dir_file_limit = 0;
   // Bytes of output kept per call (stdout and stderr together). At least 1.
   std::size_t output_limit = 1 << 20;
   // The Python interpreter inside the container (a name on its PATH or a path). Empty: the first
@@ -127,7 +154,8 @@ struct DockerExecutorOptions {
   // $DOCKER_HOST, else the default socket.
   std::string docker_host;
   // Mount `work_dir` (true) or copy it in before each block and out after it (false: for a daemon
-  // that cannot see this host's files). Unset: mount for a unix:// daemon, copy for tcp://.
+  // that cannot see this host's files). Unset: mount for a unix:// daemon, copy for tcp:// and
+  // whenever a work-folder limit is set.
   std::optional<bool> bind_work_dir;
   // Run blocks through codeexec's runner (the container's main process, over the attach stream);
   // false: through the daemon's exec API. Falls back to exec by itself when the daemon's CPU
@@ -170,7 +198,8 @@ class DockerCommandLineCodeExecutor final : public CodeExecutor {
   // container_name, timeout (seconds), work_dir, bind_dir, auto_remove, stop_container,
   // extra_volumes ([...]), extra_hosts ([...]), env ({...}), init_command, network_mode,
   // memory_limit (bytes, or a string such as "512m"), cpus, pids_limit, tmpfs ({"/tmp":
-  // "size=64m"}), ulimits ({"nofile": 1024}), labels ({...}), user,
+  // "size=64m"}), ulimits ({"nofile": 1024}), labels ({...}), user, cap_add ([...]),
+  // work_dir_size_limit (bytes, or a string such as "512m"), work_dir_file_limit,
   // output_limit (bytes), python, execution_policies ({"lang": "run"|"save"}), run_log,
   // cleanup_code_files, functions ([{"source", "imports", "packages"}]), functions_module,
   // docker_host, bind_work_dir, use_runner, warm_pool. Unknown keys are errors.

@@ -4,14 +4,11 @@
 
 #include <algorithm>
 #include <cctype>
-#include <system_error>
 
 #include "core/ascii.h"
 
 namespace codeexec {
 namespace {
-
-namespace fs = std::filesystem;
 
 // The inside of a first-line comment in one of the four accepted forms, or nullopt.
 std::optional<std::string_view> CommentText(std::string_view line) {
@@ -81,32 +78,6 @@ std::string DefaultFileName(std::string_view code, std::string_view extension) {
     hash *= 1099511628211ull;
   }
   return fmt::format("tmp_code_{:016x}.{}", hash, extension);
-}
-
-Result<fs::path> ResolveInWorkspace(const fs::path& work_dir, std::string_view name) {
-  auto refused = [] {
-    return MakeError(ErrorCode::kPermissionDenied, std::string(kNotInWorkspace));
-  };
-  if (name.empty() || name.find('\0') != std::string_view::npos) return refused();
-  fs::path requested(name);
-  fs::path joined = requested.is_absolute() ? requested : work_dir / requested;
-  std::error_code ec;
-  // Resolves every symlink along the existing part of the path, so a link inside the work folder
-  // that points outside it is caught here.
-  fs::path resolved = fs::weakly_canonical(joined.lexically_normal(), ec);
-  if (ec) return refused();
-  // weakly_canonical stops at the first component that does not exist, which a dangling symlink
-  // does not: refuse those outright rather than follow where they might point.
-  fs::path prefix;
-  for (const fs::path& part : resolved) {
-    prefix /= part;
-    if (fs::is_symlink(fs::symlink_status(prefix, ec))) return refused();
-  }
-  auto [work_end, resolved_it] =
-      std::mismatch(work_dir.begin(), work_dir.end(), resolved.begin(), resolved.end());
-  // Strictly inside: every work_dir component matches and at least one component follows.
-  if (work_end != work_dir.end() || resolved_it == resolved.end()) return refused();
-  return resolved;
 }
 
 }  // namespace codeexec

@@ -8,12 +8,10 @@
 #ifndef CODEEXEC_SRC_CORE_FILENAME_H_
 #define CODEEXEC_SRC_CORE_FILENAME_H_
 
-#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
 
-#include "codeexec/error.h"
 #include "codeexec/languages.h"
 
 namespace codeexec {
@@ -27,12 +25,6 @@ std::optional<std::string> RequestedFileName(std::string_view code, const Langua
 
 // "tmp_code_<16 hex digits>.<extension>", the digits a stable hash of `code`.
 std::string DefaultFileName(std::string_view code, std::string_view extension);
-
-// `name` (relative to `work_dir`, or absolute) with symlinks resolved, if it lies strictly
-// inside `work_dir`, which must already be canonical. kPermissionDenied with kNotInWorkspace
-// otherwise.
-Result<std::filesystem::path> ResolveInWorkspace(const std::filesystem::path& work_dir,
-                                                 std::string_view name);
 
 }  // namespace codeexec
 

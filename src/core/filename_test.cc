@@ -1,16 +1,9 @@
 #include "core/filename.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
-
-#include <fstream>
-
-#include "testing/test_util.h"
 
 namespace codeexec {
 namespace {
-
-namespace fs = std::filesystem;
 
 std::optional<std::string> Name(std::string_view code) {
   return RequestedFileName(code, LanguageTable::Default());
@@ -51,56 +44,6 @@ TEST(DefaultFileName, IsStableAndDependsOnTheCode) {
   EXPECT_TRUE(name.starts_with("tmp_code_"));
   EXPECT_TRUE(name.ends_with(".sh"));
   EXPECT_EQ(name.size(), std::string("tmp_code_.sh").size() + 16);
-}
-
-class ResolveInWorkspaceTest : public ::testing::Test {
- protected:
-  void SetUp() override { fs::create_directory(work_); }
-
-  testing::TempDir temp_{"filename"};
-  fs::path root_ = temp_.path();
-  fs::path work_ = root_ / "work";
-};
-
-TEST_F(ResolveInWorkspaceTest, RelativeNamesResolveInsideTheWorkFolder) {
-  auto path = ResolveInWorkspace(work_, "sub/dir/test.py");
-  ASSERT_TRUE(path) << path.error().message();
-  EXPECT_EQ(*path, work_ / "sub/dir/test.py");
-  EXPECT_EQ(*ResolveInWorkspace(work_, "./a/../b.py"), work_ / "b.py");
-  EXPECT_EQ(*ResolveInWorkspace(work_, (work_ / "abs.py").string()), work_ / "abs.py");
-}
-
-TEST_F(ResolveInWorkspaceTest, RefusesNamesOutsideTheWorkFolder) {
-  for (std::string name : {"../x.py", "/tmp/x.py", "a/../../x.py", "", ".", "sub/.."}) {
-    auto path = ResolveInWorkspace(work_, name);
-    ASSERT_FALSE(path) << name;
-    EXPECT_EQ(path.error().message(), kNotInWorkspace);
-  }
-}
-
-TEST_F(ResolveInWorkspaceTest, RefusesASiblingWithTheSamePrefix) {
-  fs::create_directory(root_ / "work2");
-  EXPECT_FALSE(ResolveInWorkspace(work_, (root_ / "work2/x.py").string()));
-}
-
-TEST_F(ResolveInWorkspaceTest, RefusesSymlinksPointingOut) {
-  fs::create_directory_symlink(root_, work_ / "escape");
-  fs::create_symlink(root_ / "target.py", work_ / "link.py");
-  EXPECT_FALSE(ResolveInWorkspace(work_, "escape/x.py"));
-  EXPECT_FALSE(ResolveInWorkspace(work_, "link.py"));
-}
-
-TEST_F(ResolveInWorkspaceTest, RefusesDanglingSymlinks) {
-  fs::create_symlink(work_ / "missing-target.py", work_ / "dangling.py");
-  fs::create_directory_symlink(root_ / "missing-dir", work_ / "dangling-dir");
-  EXPECT_FALSE(ResolveInWorkspace(work_, "dangling.py"));
-  EXPECT_FALSE(ResolveInWorkspace(work_, "dangling-dir/x.py"));
-}
-
-TEST_F(ResolveInWorkspaceTest, FollowsSymlinksThatStayInside) {
-  fs::create_directory(work_ / "real");
-  fs::create_directory_symlink(work_ / "real", work_ / "alias");
-  EXPECT_EQ(*ResolveInWorkspace(work_, "alias/x.py"), work_ / "real/x.py");
 }
 
 }  // namespace

@@ -2,10 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <optional>
 #include <thread>
 
 #include "codeexec/log.h"
+#include "docker/capabilities.h"
 #include "docker/leftovers.h"
 #include "docker/runner_binary.h"
 #include "docker/tar.h"
@@ -20,6 +22,30 @@ using Clock = Container::Clock;
 constexpr auto kRunnerStartTimeout = 30s;
 
 bool KilledBySigkill(int exit_code) { return exit_code == 128 + 9; }
+
+// The mount options of a size-limited /workspace: open to any user the code runs as, and a place
+// where set-user-ID bits and device nodes mean nothing. The file system's root takes an inode.
+std::string LimitedWorkspaceOptions(const ContainerSpec& spec) {
+  std::string options = "mode=0777,nosuid,nodev";
+  if (spec.work_dir_size_limit > 0) options += fmt::format(",size={}", spec.work_dir_size_limit);
+  if (spec.work_dir_file_limit > 0) {
+    options += fmt::format(",nr_inodes={}", spec.work_dir_file_limit + 1);
+  }
+  return options;
+}
+
+// The work-folder limits for messages: "work_dir_size_limit (1048576 bytes)", or "".
+std::string LimitsText(const ContainerSpec& spec) {
+  std::string text;
+  if (spec.work_dir_size_limit > 0) {
+    text = fmt::format("work_dir_size_limit ({} bytes)", spec.work_dir_size_limit);
+  }
+  if (spec.work_dir_file_limit > 0) {
+    text += fmt::format("{}work_dir_file_limit ({} files and folders)", text.empty() ? "" : " and ",
+                        spec.work_dir_file_limit);
+  }
+  return text;
+}
 
 // Kills and removes a container, and returns once the daemon no longer knows it (so that its
 // name is free again), also when the daemon's own auto-removal got there first.
@@ -100,6 +126,19 @@ ContainerConfig Container::MakeConfig() const {
   config.pids_limit = spec_.pids_limit;
   config.tmpfs = spec_.tmpfs;
   config.ulimits = spec_.ulimits;
+  if (spec_.work_dir_size_limit > 0 || spec_.work_dir_file_limit > 0) {
+    config.tmpfs_volumes[std::string(kWorkspace)] = LimitedWorkspaceOptions(spec_);
+  }
+  // No capability but those software installation and the runner need, and those asked for;
+  // nothing gained through exec.
+  config.cap_drop = {"ALL"};
+  config.cap_add.assign(kKeptCapabilities.begin(), kKeptCapabilities.end());
+  for (const std::string& added : spec_.cap_add) {
+    if (std::find(config.cap_add.begin(), config.cap_add.end(), added) == config.cap_add.end()) {
+      config.cap_add.push_back(added);
+    }
+  }
+  config.security_opt = {"no-new-privileges"};
   config.auto_remove = spec_.auto_remove;
   // The runner reads its requests from stdin; the stdin of either main process is the lifeline
   // that ends the container when this process lets go of it.
@@ -123,9 +162,13 @@ Result<void> Container::CreateAndStart() {
   if (auto started = AttachAndStart(); !started) return fail(started.error());
   if (spec_.workspace_source.empty()) {
     // The init command sees the work folder's files, as it would through a mount.
-    sync_ =
-        std::make_unique<WorkspaceSync>(client_, id_, spec_.host_work_dir, std::string(kWorkspace));
-    if (auto synced = SyncIn(); !synced) return fail(synced.error());
+    auto sync =
+        WorkspaceSync::Open(id_, spec_.host_work_dir, std::string(kWorkspace), LimitsText(spec_));
+    if (!sync) return fail(sync.error());
+    sync_ = std::move(*sync);
+    if (auto synced = SyncIn(Clock::time_point::max(), CancellationToken()); !synced) {
+      return fail(synced.error());
+    }
   }
   if (auto init = RunInitCommand(); !init) return fail(init.error());
   return {};
@@ -250,26 +293,37 @@ Result<ExecOutcome> Container::Run(const ExecConfig& config, Clock::time_point d
     return outcome;
   }
   // The kernel kills with SIGKILL both for a memory limit and when the container's init dies.
-  auto state = client_.InspectContainer(id_);
+  DockerClient bounded = client_.Bounded(Clock::time_point::max(), cancel);
+  auto state = bounded.InspectContainer(id_);
+  if (!state && cancel.IsCancelled()) {
+    outcome.cancelled = true;
+    return outcome;
+  }
   if (!state || !state->running) {
     return tl::unexpected(GoneError(Error(ErrorCode::kFailedPrecondition, "killed")));
   }
-  auto oom = WaitForOomEvent(client_, id_, started);
+  auto oom = WaitForOomEvent(bounded, id_, started);
+  if (!oom && cancel.IsCancelled()) {
+    outcome.cancelled = true;
+    return outcome;
+  }
   if (!oom) return tl::unexpected(oom.error());
   outcome.out_of_memory = *oom;
   return outcome;
 }
 
-Result<void> Container::SyncIn() {
+Result<void> Container::SyncIn(Clock::time_point deadline, const CancellationToken& cancel) {
   if (!sync_ || stopped_) return {};
-  auto synced = sync_->Upload();
+  auto synced = sync_->Upload(client_.Bounded(deadline, cancel));
+  if (!synced && (cancel.IsCancelled() || Clock::now() >= deadline)) return synced;
   if (!synced) return tl::unexpected(GoneError(synced.error()));
   return {};
 }
 
-Result<void> Container::SyncOut() {
+Result<void> Container::SyncOut(Clock::time_point deadline, const CancellationToken& cancel) {
   if (!sync_ || stopped_) return {};
-  auto synced = sync_->Download();
+  auto synced = sync_->Download(client_.Bounded(deadline, cancel));
+  if (!synced && (cancel.IsCancelled() || Clock::now() >= deadline)) return synced;
   if (!synced) return tl::unexpected(GoneError(synced.error()));
   return {};
 }

@@ -10,8 +10,13 @@
 // into an OutputCollector.
 //
 // The work folder reaches /workspace by a bind mount, or, when the daemon cannot mount it (a
-// remote daemon, or bind_work_dir off), by copying (workspace_sync.h): SyncIn() before a block,
-// SyncOut() after it; both do nothing with a bind mount.
+// remote daemon, or bind_work_dir off) or the work folder is size-limited, by copying
+// (workspace_sync.h): SyncIn() before a block, SyncOut() after it; both do nothing with a bind
+// mount. A size-limited /workspace is a memory file system of that size and number of files.
+//
+// Every container runs without Linux capabilities but kKeptCapabilities and the spec's cap_add
+// (capabilities.h), and with no-new-privileges: no set-user-ID program, file capability or
+// exec gives code more than it started with.
 //
 // Stop() removes or stops the container as configured; the destructor calls Stop(). Nothing is
 // left behind when Start() fails. Not thread-safe: the executor serializes calls.
@@ -56,6 +61,11 @@ struct ContainerSpec {
   int64_t pids_limit = 0;
   std::map<std::string, std::string> tmpfs;
   std::map<std::string, int64_t> ulimits;
+  std::vector<std::string> cap_add;  // beyond kKeptCapabilities, in Docker's form
+  // With either set (0: no limit), /workspace is a memory file system of at most this many bytes
+  // and files, and the work folder is copied (workspace_source must be empty).
+  int64_t work_dir_size_limit = 0;
+  int64_t work_dir_file_limit = 0;
   bool auto_remove = true;
   bool stop_container = true;
   // The container's main process is codeexec-runner; otherwise an idle shell, and the exec API.
@@ -81,14 +91,21 @@ class Container {
   const DockerClient& client() const { return client_; }
 
   // Runs `config` (its user is the container's with the runner) and waits for it to finish, for
-  // `deadline` or for `cancel`. Errors: the daemon failing, a program that cannot start, or the
-  // container no longer running (kFailedPrecondition, saying to Restart()).
+  // `deadline` or for `cancel`; every request it makes ends with the cancellation too (reported
+  // as `cancelled`), except the kill that ends the command. Errors: the daemon failing, a
+  // program that cannot start, or the container no longer running (kFailedPrecondition, saying
+  // to Restart()).
   Result<ExecOutcome> Run(const ExecConfig& config, Clock::time_point deadline,
                           const CancellationToken& cancel, OutputCollector& output);
 
-  // Copies the work folder's changes in, or the container's out (no-ops with a bind mount).
-  Result<void> SyncIn();
-  Result<void> SyncOut();
+  // Copies the work folder's changes in, or the container's out (no-ops with a bind mount). Each
+  // ends early, failing with kTimeout, at `deadline` or when `cancel` fires (the container's
+  // copy is then as the interrupted copy left it; the next copy completes it).
+  Result<void> SyncIn(Clock::time_point deadline, const CancellationToken& cancel);
+  Result<void> SyncOut(Clock::time_point deadline, const CancellationToken& cancel);
+
+  // Whether the work folder is copied in and out rather than mounted.
+  bool copies_work_dir() const { return spec_.workspace_source.empty(); }
 
   // Whether the container can take a block now without a round trip: started, and its runner
   // open and quiet (a warm container that died while it waited is not).

@@ -8,7 +8,7 @@ namespace codeexec::docker {
 namespace {
 
 TEST(ContainerRunnerTest, MapsWorkFolderPathsToTheWorkspace) {
-  ContainerRunner runner("");
+  ContainerRunner runner("", std::chrono::seconds(60));
   runner.Attach(nullptr, "/tmp/work");
   EXPECT_EQ(runner.ToContainerPath("/tmp/work"), "/workspace");
   EXPECT_EQ(runner.ToContainerPath("/tmp/work/a/b.py"), "/workspace/a/b.py");
@@ -18,7 +18,7 @@ TEST(ContainerRunnerTest, MapsWorkFolderPathsToTheWorkspace) {
 }
 
 TEST(ContainerRunnerTest, RunningAfterStopIsAnError) {
-  ContainerRunner runner("");
+  ContainerRunner runner("", std::chrono::seconds(60));
   OutputCollector output(100);
   auto outcome = runner.Run(SpawnSpec{"/bin/true", {"/bin/true"}, nullptr, ""}, RunLimits{},
                             CancellationToken(), output);

@@ -66,6 +66,15 @@ Result<void> Apply(const std::string& key, const json& value, DockerExecutorOpti
     options.labels = value.get<std::map<std::string, std::string>>();
   } else if (key == "user") {
     options.user = value.get<std::string>();
+  } else if (key == "cap_add") {
+    options.cap_add = value.get<std::vector<std::string>>();
+  } else if (key == "work_dir_size_limit") {
+    auto bytes = BytesOption(value, key);
+    if (!bytes) return tl::unexpected(bytes.error());
+    options.work_dir_size_limit = static_cast<int64_t>(*bytes);
+  } else if (key == "work_dir_file_limit") {
+    if (!value.is_number_unsigned()) return OptionError(key, "expected a number of files");
+    options.work_dir_file_limit = value.get<int64_t>();
   } else if (key == "python") {
     options.python = value.get<std::string>();
   } else if (key == "run_log") {
@@ -98,8 +107,8 @@ Result<void> Apply(const std::string& key, const json& value, DockerExecutorOpti
         key,
         "image, container_name, timeout, work_dir, bind_dir, auto_remove, stop_container, "
         "extra_volumes, extra_hosts, env, init_command, network_mode, memory_limit, cpus, "
-        "pids_limit, tmpfs, ulimits, labels, user, output_limit, python, execution_policies, "
-        "run_log, "
+        "pids_limit, tmpfs, ulimits, labels, user, cap_add, work_dir_size_limit, "
+        "work_dir_file_limit, output_limit, python, execution_policies, run_log, "
         "cleanup_code_files, functions, functions_module, docker_host, bind_work_dir, use_runner, "
         "warm_pool");
   }

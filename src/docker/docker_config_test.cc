@@ -42,5 +42,20 @@ TEST(DockerConfigTest, BadValuesAreRejected) {
   EXPECT_THAT(ErrorOf("[]"), HasSubstr("JSON object"));
 }
 
+TEST(DockerConfigTest, HardeningOptionsAreChecked) {
+  EXPECT_THAT(ErrorOf(R"({"cap_add": ["NET_RAW", "FLY"]})"),
+              HasSubstr("'FLY' is not a Linux capability"));
+  EXPECT_THAT(ErrorOf(R"({"cap_add": ["ALL"]})"), HasSubstr("name each one"));
+  EXPECT_THAT(ErrorOf(R"({"cap_add": "NET_RAW"})"), HasSubstr("bad docker executor"));
+  EXPECT_THAT(ErrorOf(R"({"work_dir_size_limit": "1k"})"), HasSubstr("at least 1 MiB"));
+  EXPECT_THAT(ErrorOf(R"({"work_dir_size_limit": "lots"})"), HasSubstr("not a size"));
+  EXPECT_THAT(ErrorOf(R"({"work_dir_file_limit": 3})"), HasSubstr("at least 16"));
+  EXPECT_THAT(ErrorOf(R"({"work_dir_file_limit": -1})"), HasSubstr("number of files"));
+  EXPECT_THAT(ErrorOf(R"({"work_dir_size_limit": "64m", "bind_work_dir": true})"),
+              HasSubstr("need the work folder copied"));
+  EXPECT_THAT(ErrorOf(R"({"tmpfs": {"/workspace": "size=1m"}})"),
+              HasSubstr("set work_dir_size_limit"));
+}
+
 }  // namespace
 }  // namespace codeexec

@@ -3,11 +3,14 @@
 #include <fmt/format.h>
 #include <sys/random.h>
 
+#include <atomic>
 #include <mutex>
+#include <optional>
 #include <random>
 
 #include "codeexec/log.h"
 #include "core/work_folder.h"
+#include "docker/capabilities.h"
 #include "docker/container.h"
 #include "docker/container_runner.h"
 #include "docker/docker_client.h"
@@ -24,6 +27,37 @@ using Clock = std::chrono::steady_clock;
 
 // Docker refuses memory limits below 6 MiB.
 constexpr int64_t kMinMemoryLimit = 6 << 20;
+// A work folder smaller than this could not hold much beyond a block's file.
+constexpr int64_t kMinWorkDirSize = 1 << 20;
+constexpr int64_t kMinWorkDirFiles = 16;
+
+bool LimitsWorkDir(const DockerExecutorOptions& options) {
+  return options.work_dir_size_limit > 0 || options.work_dir_file_limit > 0;
+}
+
+Result<void> ValidateWorkDirLimits(const DockerExecutorOptions& options) {
+  auto bad = [](std::string message) { return MakeError(ErrorCode::kInvalidArgument, message); };
+  if (options.work_dir_size_limit != 0 && options.work_dir_size_limit < kMinWorkDirSize) {
+    return bad(fmt::format("work_dir_size_limit must be 0 (none) or at least 1 MiB (got {} bytes)",
+                           options.work_dir_size_limit));
+  }
+  if (options.work_dir_file_limit != 0 && options.work_dir_file_limit < kMinWorkDirFiles) {
+    return bad(fmt::format("work_dir_file_limit must be 0 (none) or at least {} (got {})",
+                           kMinWorkDirFiles, options.work_dir_file_limit));
+  }
+  if (LimitsWorkDir(options) && options.bind_work_dir.value_or(false)) {
+    return bad(
+        "work_dir_size_limit and work_dir_file_limit need the work folder copied, not mounted: "
+        "leave bind_work_dir unset or set it to false");
+  }
+  if (options.tmpfs.contains(std::string(docker::kWorkspace))) {
+    return bad(
+        fmt::format("tmpfs cannot mount {}, the work folder; to limit it, set "
+                    "work_dir_size_limit or work_dir_file_limit",
+                    docker::kWorkspace));
+  }
+  return {};
+}
 
 Result<void> ValidateOptions(const DockerExecutorOptions& options) {
   auto bad = [](std::string message) { return MakeError(ErrorCode::kInvalidArgument, message); };
@@ -53,7 +87,7 @@ Result<void> ValidateOptions(const DockerExecutorOptions& options) {
         "warm_pool needs auto_remove and stop_container on and no container_name (warm "
         "containers must vanish with this process, and names are unique)");
   }
-  return {};
+  return ValidateWorkDirLimits(options);
 }
 
 std::string RandomName() {
@@ -140,7 +174,9 @@ struct Placement {
 Placement Place(const DockerExecutorOptions& options, const DockerClient& client) {
   Placement placement;
   const docker::DockerEndpoint& endpoint = client.endpoint();
-  placement.bind_work_dir = options.bind_work_dir.value_or(endpoint.is_unix());
+  // A size-limited /workspace is a memory file system the work folder is copied into.
+  placement.bind_work_dir =
+      options.bind_work_dir.value_or(endpoint.is_unix() && !LimitsWorkDir(options));
   placement.use_runner = options.use_runner;
   if (placement.use_runner && !endpoint.is_unix()) {
     // The runner is a program for this build's CPU; a remote daemon may run on another.
@@ -188,6 +224,9 @@ docker::ContainerSpec MakeContainerSpec(const DockerExecutorOptions& options,
   spec.pids_limit = options.pids_limit;
   spec.tmpfs = options.tmpfs;
   spec.ulimits = options.ulimits;
+  spec.cap_add = options.cap_add;  // normalized by Create
+  spec.work_dir_size_limit = options.work_dir_size_limit;
+  spec.work_dir_file_limit = options.work_dir_file_limit;
   spec.auto_remove = options.auto_remove;
   spec.stop_container = options.stop_container;
   spec.use_runner = placement.use_runner;
@@ -228,10 +267,22 @@ struct DockerCommandLineCodeExecutor::Impl {
   std::string container_name;
   std::mutex mutex;  // one execution (or Restart, Stop) at a time
   bool stopped = false;
+  std::atomic<bool> stopping{false};  // Stop() is waiting: executions not yet begun are refused
+  std::mutex running_mutex;
+  std::optional<CancellationToken> running;  // the execution under way, guarded by running_mutex
 
   // Finds or starts the container, once the work folder is ready.
   Result<void> Open(DockerClient client, const Placement& placement,
                     std::optional<docker::WarmContainer> warm);
+  // Cancels the execution under way, if any (Stop and Restart then wait for it to end).
+  void CancelRunning() {
+    std::lock_guard lock(running_mutex);
+    if (running) running->Cancel();
+  }
+  void SetRunning(std::optional<CancellationToken> token) {
+    std::lock_guard lock(running_mutex);
+    running = std::move(token);
+  }
 };
 
 Result<void> DockerCommandLineCodeExecutor::Impl::Open(DockerClient client,
@@ -239,7 +290,7 @@ Result<void> DockerCommandLineCodeExecutor::Impl::Open(DockerClient client,
                                                        std::optional<docker::WarmContainer> warm) {
   auto core_options = CoreOptions(options, folder.path());
   if (!core_options) return tl::unexpected(core_options.error());
-  auto container_runner = std::make_unique<docker::ContainerRunner>(options.user);
+  auto container_runner = std::make_unique<docker::ContainerRunner>(options.user, options.timeout);
   runner = container_runner.get();
   // The block loop validates the shared options and opens the run log.
   auto made = CommandLineCore::Create(std::move(*core_options), std::move(container_runner));
@@ -259,13 +310,16 @@ Result<void> DockerCommandLineCodeExecutor::Impl::Open(DockerClient client,
     container = std::move(*started);
   }
   container_name = container->name();
-  runner->Attach(container.get(), core->work_dir().string());
+  runner->Attach(container.get(), core->work_dir().string(), &folder.files());
   return {};
 }
 
 Result<DockerCommandLineCodeExecutor> DockerCommandLineCodeExecutor::Create(
     DockerExecutorOptions options) {
   if (auto valid = ValidateOptions(options); !valid) return tl::unexpected(valid.error());
+  auto capabilities = docker::NormalizeCapabilities(options.cap_add);
+  if (!capabilities) return tl::unexpected(capabilities.error());
+  options.cap_add = std::move(*capabilities);
   // The block loop's options are checked before any daemon is contacted.
   auto core_options = CoreOptions(options, options.work_dir);
   if (!core_options) return tl::unexpected(core_options.error());
@@ -344,6 +398,7 @@ bool DockerCommandLineCodeExecutor::uses_runner() const {
 void DockerCommandLineCodeExecutor::DrainWarmPool() { docker::WarmPool::Shared().Drain(); }
 
 Result<void> DockerCommandLineCodeExecutor::Restart() {
+  impl_->CancelRunning();
   std::lock_guard lock(impl_->mutex);
   if (impl_->stopped) {
     return MakeError(ErrorCode::kFailedPrecondition,
@@ -353,6 +408,8 @@ Result<void> DockerCommandLineCodeExecutor::Restart() {
 }
 
 Result<void> DockerCommandLineCodeExecutor::Stop() {
+  impl_->stopping = true;
+  impl_->CancelRunning();
   std::lock_guard lock(impl_->mutex);
   if (impl_->stopped) return {};
   impl_->stopped = true;
@@ -369,11 +426,20 @@ Result<void> DockerCommandLineCodeExecutor::Stop() {
 Result<CodeResult> DockerCommandLineCodeExecutor::DoExecuteCodeBlocks(
     const std::vector<CodeBlock>& blocks, const CancellationToken& cancel) {
   std::lock_guard lock(impl_->mutex);
-  if (impl_->stopped) {
+  if (impl_->stopped || impl_->stopping) {
     return MakeError(ErrorCode::kFailedPrecondition,
                      "the executor was stopped; create a new one to run more code");
   }
-  return impl_->core->Execute(blocks, cancel);
+  // The caller's cancellation, or Stop() and Restart() from another thread, end the execution.
+  CancellationToken execution;
+  uint64_t link = cancel.OnCancel([execution] { execution.Cancel(); });
+  impl_->SetRunning(execution);
+  if (impl_->stopping) execution.Cancel();  // Stop() came between the check and SetRunning
+  impl_->runner->set_cancel(execution);
+  auto result = impl_->core->Execute(blocks, execution);
+  impl_->SetRunning(std::nullopt);
+  cancel.RemoveCallback(link);
+  return result;
 }
 
 }  // namespace codeexec

@@ -27,6 +27,17 @@ Result<int> WaitForExitCode(const DockerClient& client, const std::string& exec_
   }
 }
 
+// `config` run by a shell that then kills whatever the command left running (`kill -1` spares the
+// shell and the container's init), so that a command's end is its main process's exit, as with
+// the runner, and nothing it started can change the work folder after it.
+ExecConfig KillingLeftovers(const ExecConfig& config) {
+  ExecConfig wrapped = config;
+  wrapped.command = {"/bin/sh", "-c", "\"$@\"; status=$?; kill -9 -1 2>/dev/null; exit $status",
+                     "sh"};
+  wrapped.command.insert(wrapped.command.end(), config.command.begin(), config.command.end());
+  return wrapped;
+}
+
 }  // namespace
 
 double WallSeconds() {
@@ -41,8 +52,17 @@ Result<ExecOutcome> RunExec(const DockerClient& client, std::string_view contain
     outcome.cancelled = true;
     return outcome;
   }
-  auto exec_id = client.CreateExec(container_id, config);
-  if (!exec_id) return tl::unexpected(exec_id.error());
+  // Until the exec starts, the deadline and cancellation end the requests themselves; afterwards
+  // they end the stream, and the kill runs to its end whatever the token says.
+  DockerClient bounded = client.Bounded(deadline, cancel);
+  auto exec_id = bounded.CreateExec(container_id, KillingLeftovers(config));
+  if (!exec_id) {
+    if (cancel.IsCancelled() || Clock::now() >= deadline) {
+      (cancel.IsCancelled() ? outcome.cancelled : outcome.timed_out) = true;
+      return outcome;
+    }
+    return tl::unexpected(exec_id.error());
+  }
   std::optional<Result<void>> killed;
   StreamControl control;
   control.deadline = deadline;
@@ -58,7 +78,11 @@ Result<ExecOutcome> RunExec(const DockerClient& client, std::string_view contain
     if (!*killed) return tl::unexpected(killed->error());
     return outcome;
   }
-  auto exit_code = WaitForExitCode(client, *exec_id);
+  auto exit_code = WaitForExitCode(client.Bounded(Clock::time_point::max(), cancel), *exec_id);
+  if (!exit_code && cancel.IsCancelled()) {
+    outcome.cancelled = true;
+    return outcome;
+  }
   if (!exit_code) return tl::unexpected(exit_code.error());
   outcome.exit_code = *exit_code;
   return outcome;

@@ -21,9 +21,11 @@ struct ExecOutcome {
 };
 
 // Runs `config` in the container, streaming its output into `output`, until it ends, the
-// deadline or cancellation. Then every process in the container but its PID 1 is killed while
-// the stream is still read, so output produced up to the kill still arrives. Errors come from the
-// daemon as they are (the caller tells whether the container is gone).
+// deadline or cancellation. When it ends, whatever it left running (of its user: all of them as
+// root) is killed. At the deadline or cancellation every process in the container but its PID 1
+// is killed while the stream is still read, so output produced up to the kill still arrives;
+// every request before that ends with them too. Errors come from the daemon as they are (the
+// caller tells whether the container is gone).
 Result<ExecOutcome> RunExec(const DockerClient& client, std::string_view container_id,
                             const ExecConfig& config,
                             std::chrono::steady_clock::time_point deadline,

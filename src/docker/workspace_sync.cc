@@ -6,18 +6,19 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
+#include <limits>
 #include <set>
 #include <utility>
 #include <vector>
 
 #include "codeexec/log.h"
-#include "core/filename.h"
+#include "core/ascii.h"
 #include "docker/tar.h"
+#include "local/run_log.h"
 
 namespace codeexec::docker {
 namespace {
-
-namespace fs = std::filesystem;
 
 constexpr uint64_t kFingerprintStart = 14695981039346656037ull;
 
@@ -27,24 +28,15 @@ uint64_t Fingerprint(std::string_view bytes, uint64_t hash = kFingerprintStart) 
   return hash;
 }
 
-Result<std::string> ReadWhole(const fs::path& path) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) return ErrnoError("cannot read " + path.string(), errno);
-  std::string contents;
-  char buffer[65536];
-  for (;;) {
-    ssize_t n = read(fd, buffer, sizeof(buffer));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int saved = errno;
-      close(fd);
-      return ErrnoError("cannot read " + path.string(), saved);
-    }
-    if (n == 0) break;
-    contents.append(buffer, static_cast<std::size_t>(n));
-  }
-  close(fd);
-  return contents;
+int64_t StampOf(const struct stat& st) {
+  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+}
+
+// `relative` split into its folder ("" for the top) and its last component.
+std::pair<std::string, std::string> SplitName(const std::string& relative) {
+  std::size_t slash = relative.rfind('/');
+  if (slash == std::string::npos) return {"", relative};
+  return {relative.substr(0, slash), relative.substr(slash + 1)};
 }
 
 // A name from the archive, relative to the work folder, if it is a plain relative path.
@@ -61,72 +53,87 @@ bool SafeRelative(std::string_view name) {
 
 }  // namespace
 
-// Writes the archive's files into the work folder as they stream in (TarReader callbacks).
+// Writes the archive's files into the work folder as they stream in (TarReader callbacks): each
+// beside its name in its folder, opened without following links, then renamed over the name.
 class WorkspaceSync::Receiver {
  public:
   explicit Receiver(WorkspaceSync& sync)
-      : sync_(sync), prefix_(fs::path(sync.container_dir_).filename().string() + "/") {}
+      : sync_(sync),
+        prefix_(std::filesystem::path(sync.container_dir_).filename().string() + "/") {}
   ~Receiver() { Discard(); }
 
   Result<void> Begin(const TarEntry& entry);
   Result<void> Data(std::string_view bytes);
   Result<void> End();
 
+  // The regular files the archive held, by name.
+  const std::set<std::string>& seen() const { return seen_; }
+
  private:
   void Discard() {
-    if (fd_ < 0) return;
-    close(fd_);
-    unlink(temp_.c_str());
-    fd_ = -1;
+    if (!file_.valid()) return;
+    file_.Reset();
+    unlinkat(folder_.get(), temp_.c_str(), 0);
   }
+  void Skip(std::string_view why) {
+    Log(LogLevel::kWarning, fmt::format("not copying {} out of the container: {}", name_, why));
+  }
+  Result<void> OpenTemp(mode_t mode);
 
   WorkspaceSync& sync_;
   std::string prefix_;  // "workspace/": the archive names entries after the folder
   std::string name_;    // relative to the work folder
-  fs::path target_, temp_;
-  int fd_ = -1;
+  UniqueFd folder_;     // the folder the file goes into
+  std::string leaf_, temp_;
+  UniqueFd file_;
   uint64_t contents_ = kFingerprintStart;
+  std::set<std::string> seen_;
 };
 
 Result<void> WorkspaceSync::Receiver::Begin(const TarEntry& entry) {
   if (!entry.name.starts_with(prefix_)) return {};  // the folder itself
   name_ = entry.name.substr(prefix_.size());
   bool wanted = entry.type == TarEntry::Type::kFile || entry.type == TarEntry::Type::kDirectory;
-  if (!wanted || !SafeRelative(name_)) return {};
-  auto target = ResolveInWorkspace(sync_.host_dir_, name_);
-  if (!target) {
-    Log(LogLevel::kWarning, fmt::format("not copying {} out of the container: it would land "
-                                        "outside the work folder",
-                                        name_));
+  if (!wanted || !SafeRelative(name_) || name_ == kRunLogName) return {};
+  bool is_file = entry.type == TarEntry::Type::kFile;
+  if (is_file) seen_.insert(name_);
+  auto [parent, leaf] = SplitName(name_);
+  auto folder = sync_.files_.OpenFolder(is_file ? parent : name_, /*create=*/true);
+  if (!folder) {
+    Skip(folder.error().message());
     return {};
   }
-  std::error_code ec;
-  fs::create_directories(entry.type == TarEntry::Type::kDirectory ? *target : target->parent_path(),
-                         ec);
-  if (ec)
-    return MakeError(ErrorCode::kPermissionDenied,
-                     fmt::format("cannot create a folder for {}: {}", name_, ec.message()));
-  if (entry.type == TarEntry::Type::kDirectory) return {};
-  target_ = *target;
-  temp_ = target_;
-  temp_ += fmt::format(".codeexec-{}.tmp", getpid());
-  fd_ = open(temp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-             (entry.mode & 0777) | 0600);
-  if (fd_ < 0) return ErrnoError("cannot write " + temp_.string(), errno);
+  if (!is_file) return {};
+  folder_ = std::move(*folder);
+  leaf_ = std::move(leaf);
+  // Never a set-user-ID or set-group-ID bit: only the permission bits travel.
+  return OpenTemp(static_cast<mode_t>((entry.mode & 0777) | 0600));
+}
+
+Result<void> WorkspaceSync::Receiver::OpenTemp(mode_t mode) {
+  temp_ = fmt::format(".{}.codeexec-{}.tmp", leaf_, getpid());
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    file_.Reset(openat(folder_.get(), temp_.c_str(),
+                       O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
+    if (file_.valid()) break;
+    if (errno != EEXIST) return ErrnoError("cannot write " + name_, errno);
+    unlinkat(folder_.get(), temp_.c_str(), 0);  // left by an interrupted copy
+  }
+  if (!file_.valid()) return ErrnoError("cannot write " + name_, EEXIST);
   contents_ = kFingerprintStart;
   return {};
 }
 
 Result<void> WorkspaceSync::Receiver::Data(std::string_view bytes) {
-  if (fd_ < 0) return {};
+  if (!file_.valid()) return {};
   contents_ = Fingerprint(bytes, contents_);
   while (!bytes.empty()) {
-    ssize_t n = write(fd_, bytes.data(), bytes.size());
+    ssize_t n = write(file_.get(), bytes.data(), bytes.size());
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
-      int saved = errno;
+      int saved = n < 0 ? errno : EIO;
       Discard();
-      return ErrnoError("cannot write " + target_.string(), saved);
+      return ErrnoError("cannot write " + name_, saved);
     }
     bytes.remove_prefix(static_cast<std::size_t>(n));
   }
@@ -134,92 +141,144 @@ Result<void> WorkspaceSync::Receiver::Data(std::string_view bytes) {
 }
 
 Result<void> WorkspaceSync::Receiver::End() {
-  if (fd_ < 0) return {};
+  if (!file_.valid()) return {};
   auto known = sync_.known_.find(name_);
   if (known != sync_.known_.end() && known->second.contents == contents_) {
     Discard();  // the container did not change it: the host's copy (maybe edited since) stays
     return {};
   }
-  close(fd_);
-  fd_ = -1;
-  if (rename(temp_.c_str(), target_.c_str()) != 0) {
+  struct stat st;
+  if (fstat(file_.get(), &st) != 0) return ErrnoError("cannot write " + name_, errno);
+  file_.Reset();
+  if (renameat(folder_.get(), temp_.c_str(), folder_.get(), leaf_.c_str()) != 0) {
     int saved = errno;
-    unlink(temp_.c_str());
-    return ErrnoError("cannot write " + target_.string(), saved);
+    unlinkat(folder_.get(), temp_.c_str(), 0);
+    if (saved == EISDIR || saved == ENOTEMPTY || saved == EEXIST) {
+      Skip("a folder of that name is in the work folder");
+      return {};
+    }
+    return ErrnoError("cannot write " + name_, saved);
   }
-  sync_.RememberHostStamp(name_, contents_);
+  sync_.known_[name_] = Known{StampOf(st), st.st_size, contents_};
   return {};
 }
 
-WorkspaceSync::WorkspaceSync(const DockerClient& client, std::string container_id,
-                             fs::path host_dir, std::string container_dir)
-    : client_(client),
-      container_id_(std::move(container_id)),
-      host_dir_(std::move(host_dir)),
-      container_dir_(std::move(container_dir)) {}
-
-void WorkspaceSync::RememberHostStamp(const std::string& name, uint64_t contents) {
-  Known& known = known_[name];
-  known.contents = contents;
-  struct stat st;
-  if (lstat((host_dir_ / name).c_str(), &st) != 0) return;
-  known.host_mtime_ns = st.st_mtim.tv_sec * 1000000000ll + st.st_mtim.tv_nsec;
-  known.host_size = st.st_size;
-  known.host_inode = st.st_ino;
+Result<std::unique_ptr<WorkspaceSync>> WorkspaceSync::Open(std::string container_id,
+                                                           const std::filesystem::path& host_dir,
+                                                           std::string container_dir,
+                                                           std::string limits) {
+  auto files = ConfinedFolder::Open(host_dir);
+  if (!files) return tl::unexpected(files.error());
+  return std::unique_ptr<WorkspaceSync>(new WorkspaceSync(
+      std::move(container_id), std::move(*files), std::move(container_dir), std::move(limits)));
 }
 
-Result<void> WorkspaceSync::Upload() {
+Result<void> WorkspaceSync::Upload(const DockerClient& client) {
   TarWriter writer;
   std::set<std::string> folders;
-  std::vector<std::pair<std::string, uint64_t>> sent;  // name, contents
-  std::error_code ec;
-  auto options = fs::directory_options::skip_permission_denied;
-  for (fs::recursive_directory_iterator it(host_dir_, options, ec), end; !ec && it != end;
-       it.increment(ec)) {
-    struct stat st;
-    if (lstat(it->path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
-    std::string name = it->path().lexically_relative(host_dir_).generic_string();
-    auto known = known_.find(name);
-    if (known != known_.end() &&
-        known->second.host_mtime_ns == st.st_mtim.tv_sec * 1000000000ll + st.st_mtim.tv_nsec &&
-        known->second.host_size == st.st_size && known->second.host_inode == st.st_ino) {
-      continue;
-    }
-    auto contents = ReadWhole(it->path());
-    if (!contents) {
+  std::vector<std::pair<std::string, Known>> sent;
+  // Folder by folder, each listed without following links.
+  std::vector<std::string> pending = {""};
+  while (!pending.empty()) {
+    std::string folder = std::move(pending.back());
+    pending.pop_back();
+    auto skip = [&](const Error& why) {
       Log(LogLevel::kWarning,
-          fmt::format("not copying {} into the container: {}", name, contents.error().message()));
+          fmt::format("not copying {} into the container: {}", folder, why.message()));
+    };
+    // "." rather than "": a folder of its own, never a listing position shared with others.
+    std::string_view at = folder.empty() ? std::string_view(".") : std::string_view(folder);
+    auto entries = files_.List(at);
+    if (!entries) {
+      skip(entries.error());
       continue;
     }
-    // Folders (writable by any user the code may run as) before the files in them.
-    for (std::size_t slash = name.find('/'); slash != std::string::npos;
-         slash = name.find('/', slash + 1)) {
-      if (folders.insert(name.substr(0, slash)).second) {
-        writer.AddDirectory(name.substr(0, slash), 0777, st.st_mtim.tv_sec);
-      }
+    auto dir = files_.OpenFolder(at, /*create=*/false);
+    if (!dir) {
+      skip(dir.error());
+      continue;
     }
-    writer.AddFile(name, *contents, (st.st_mode & 0777) | 0666, st.st_mtim.tv_sec);
-    sent.emplace_back(std::move(name), Fingerprint(*contents));
-  }
-  if (ec) {
-    return MakeError(ErrorCode::kInternal,
-                     fmt::format("cannot list {}: {}", host_dir_.string(), ec.message()));
+    for (const ConfinedFolder::Entry& entry : *entries) {
+      std::string name = folder.empty() ? entry.name : folder + "/" + entry.name;
+      if (entry.kind == FileKind::kFolder) pending.push_back(name);
+      if (entry.kind != FileKind::kFile || name == kRunLogName) continue;
+      auto known = known_.find(name);
+      if (known != known_.end() && known->second.host_mtime_ns == entry.modified_ns &&
+          known->second.host_size == static_cast<int64_t>(entry.size)) {
+        continue;
+      }
+      // Opened non-blocking and only if it is a regular file: a FIFO never stalls the copy.
+      auto contents = files_.ReadFile(name, std::numeric_limits<std::size_t>::max());
+      struct stat st;
+      if (contents && fstatat(dir->get(), entry.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        contents = ErrnoError("cannot read " + name, errno);
+      }
+      if (!contents) {
+        Log(LogLevel::kWarning,
+            fmt::format("not copying {} into the container: {}", name, contents.error().message()));
+        continue;
+      }
+      // Folders (writable by any user the code may run as) before the files in them.
+      for (std::size_t slash = name.find('/'); slash != std::string::npos;
+           slash = name.find('/', slash + 1)) {
+        if (folders.insert(name.substr(0, slash)).second) {
+          writer.AddDirectory(name.substr(0, slash), 0777, entry.modified_ns / 1'000'000'000);
+        }
+      }
+      writer.AddFile(name, *contents, (st.st_mode & 0777) | 0666,
+                     entry.modified_ns / 1'000'000'000);
+      sent.emplace_back(std::move(name), Known{entry.modified_ns, static_cast<int64_t>(entry.size),
+                                               Fingerprint(*contents)});
+    }
   }
   if (writer.empty()) return {};
-  if (auto put = client_.PutArchive(container_id_, container_dir_, writer.Finish()); !put) {
-    return put;
+  if (auto put = client.PutArchive(container_id_, container_dir_, writer.Finish()); !put) {
+    if (limits_.empty() ||
+        AsciiLower(put.error().message()).find("no space left") == std::string::npos) {
+      return put;
+    }
+    return MakeError(ErrorCode::kResourceExhausted,
+                     fmt::format("the work folder's files do not fit in the container's {} ({}). "
+                                 "Delete files from {} on this host (and then call Restart()), or "
+                                 "raise the limit.",
+                                 container_dir_, limits_, files_.path().string()));
   }
-  for (const auto& [name, contents] : sent) RememberHostStamp(name, contents);
+  for (auto& [name, known] : sent) known_[name] = known;
   return {};
 }
 
-Result<void> WorkspaceSync::Download() {
+Result<void> WorkspaceSync::Download(const DockerClient& client) {
   Receiver receiver(*this);
   TarReader reader({[&](const TarEntry& entry) { return receiver.Begin(entry); },
                     [&](std::string_view bytes) { return receiver.Data(bytes); },
                     [&]() { return receiver.End(); }});
-  return client_.GetArchive(container_id_, container_dir_,
-                            [&](std::string_view bytes) { return reader.Feed(bytes); });
+  auto fetched = client.GetArchive(container_id_, container_dir_,
+                                   [&](std::string_view bytes) { return reader.Feed(bytes); });
+  if (!fetched) return fetched;
+  // Only a whole archive tells which files the container no longer has.
+  if (reader.AtEntryBoundary()) ApplyDeletions(receiver.seen());
+  return {};
+}
+
+void WorkspaceSync::ApplyDeletions(const std::set<std::string>& seen) {
+  for (auto it = known_.begin(); it != known_.end();) {
+    if (seen.contains(it->first)) {
+      ++it;
+      continue;
+    }
+    // Gone from the container: gone from the host too, if the host's file is still the one both
+    // sides had (a file the host changed since, or replaced by anything else, stays).
+    auto [parent, leaf] = SplitName(it->first);
+    auto dir = files_.OpenFolder(parent, /*create=*/false);
+    struct stat st;
+    if (dir && fstatat(dir->get(), leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+        S_ISREG(st.st_mode) && StampOf(st) == it->second.host_mtime_ns &&
+        st.st_size == it->second.host_size && unlinkat(dir->get(), leaf.c_str(), 0) != 0) {
+      Log(LogLevel::kWarning,
+          fmt::format("cannot delete {}, which the code deleted: {}", it->first, strerror(errno)));
+    }
+    it = known_.erase(it);
+  }
 }
 
 }  // namespace codeexec::docker

@@ -5,8 +5,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "codeexec/registry.h"
@@ -22,6 +20,7 @@ using ::testing::Contains;
 using ::testing::EndsWith;
 using ::testing::HasSubstr;
 using ::testing::Not;
+using testing::ReadFile;
 using ::testing::StartsWith;
 
 // Each test runs twice: blocks through codeexec's runner (the default), and through the daemon's
@@ -39,16 +38,6 @@ INSTANTIATE_TEST_SUITE_P(Paths, DockerExecutorTest, ::testing::Bool(),
                          [](const ::testing::TestParamInfo<bool>& param) {
                            return param.param ? "Runner" : "ExecApi";
                          });
-
-// Behaviour of the runner alone.
-class DockerRunnerTest : public testing::DockerTest {};
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 TEST_P(DockerExecutorTest, SeedScatterPlotMessageWritesThePngIntoTheHostWorkDir) {
   auto executor = Make();
@@ -221,7 +210,7 @@ TEST_P(DockerExecutorTest, UserFunctionsCanBeImportedByBlocks) {
   EXPECT_TRUE(fs::exists(work_ / "functions.py"));
 }
 
-TEST_F(DockerRunnerTest, ProcessesABlockLeavesRunningDieWhenItEnds) {
+TEST_P(DockerExecutorTest, ProcessesABlockLeavesRunningDieWhenItEnds) {
   auto executor = Make();
   auto result = Run(executor, {{"sh", "sleep 300 & setsid sleep 301 & echo started"}});
   EXPECT_EQ(result.exit_code, 0);

@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
-#include <sstream>
 
 #include "docker_test_util.h"
 #include "tcp_forwarder.h"
@@ -17,6 +16,7 @@ namespace {
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
+using testing::ReadFile;
 
 class DockerRemoteTest : public testing::DockerTest {
  protected:
@@ -29,13 +29,6 @@ class DockerRemoteTest : public testing::DockerTest {
 
   std::optional<testing::TcpForwarder> forwarder_;
 };
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 TEST_F(DockerRemoteTest, SeedScatterPlotOverTcpBringsThePngBackToTheHost) {
   testing::ScopedEnv docker_host("DOCKER_HOST", forwarder_->address().c_str());

@@ -11,7 +11,10 @@
 #include <stdlib.h>
 #include <sys/random.h>
 
+#include <filesystem>
+#include <fstream>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -27,6 +30,14 @@ namespace codeexec::testing {
 inline std::string DockerTestImage() {
   const char* image = getenv("CODEEXEC_DOCKER_TEST_IMAGE");
   return image != nullptr && *image != '\0' ? image : "codeexec/python:bookworm";
+}
+
+// The whole contents of a file ("" when it cannot be read).
+inline std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 // Sets an environment variable for one scope.
