@@ -8,10 +8,14 @@
 // executor. Remote mode (`server` set): a Jupyter Server runs the kernel; codeexec creates it
 // through the REST API and talks to it over the server's kernel WebSocket.
 //
-// Each block is one cell. A block tagged python (or the kernel's language) runs as is; `sh`,
-// `bash` and `shell` blocks run through IPython's %%sh / %%bash cell magics; other languages give
-// "unknown language NAME" with exit code 1. `!pip install` lines are quieted. Blocks run in
-// order and the first that fails stops the call.
+// Each block is one cell. A block tagged python (or the kernel's language) runs as is. With a
+// Python kernel, a `bash`, `sh` or `shell` block whose lines (blank and `#` comment lines aside)
+// are all IPython escapes (`!ls`, `!pip install x`, `%cd dir`, or a `%%magic` first line) also
+// runs as written, as AutoGen's IPython executors send it (a failing `!` command does not fail
+// the block, as in IPython); any other shell block is a real script and runs through IPython's
+// %%bash / %%sh cell magic, where a non-zero exit status fails the block. Other languages give
+// "unknown language NAME" with exit code 1. `pip install` lines (`!pip install` in IPython code)
+// are quieted. Blocks run in order and the first that fails stops the call.
 //
 // What a cell shows becomes `output`: stream text as printed; the text/plain of results and
 // displays; images (PNG, JPEG, SVG) and HTML saved to `output_dir` as files, each announced by a

@@ -15,6 +15,7 @@
 #include "jupyter/kernelspec.h"
 #include "jupyter/local_kernel.h"
 #include "jupyter/remote_kernel.h"
+#include "jupyter/shell_cell.h"
 
 namespace codeexec {
 namespace {
@@ -90,7 +91,7 @@ struct JupyterCodeExecutor::Impl {
   // The cell to send for `block`, or nullopt for a language this kernel cannot run.
   struct Cell {
     std::string code;
-    bool shell = false;  // wrapped in a %%bash / %%sh magic
+    bool shell = false;  // a shell script wrapped in a %%bash / %%sh magic
   };
   std::optional<Cell> CellFor(const CodeBlock& block) const;
   // Runs one block; returns false when execution must stop after it.
@@ -147,7 +148,8 @@ std::optional<JupyterCodeExecutor::Impl::Cell> JupyterCodeExecutor::Impl::CellFo
     return Cell{SilencePip(block.code, language)};
   }
   if (kernel_language == "python" && (language == "bash" || language == "sh")) {
-    return Cell{fmt::format("%%{}\n{}", language, SilencePip(block.code, language)), true};
+    jupyter::ShellCell cell = jupyter::CellForShellBlock(block.code, language);
+    return Cell{std::move(cell.code), cell.script};
   }
   return std::nullopt;
 }

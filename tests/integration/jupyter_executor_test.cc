@@ -249,11 +249,34 @@ TEST_P(JupyterExecutorTest, HugeOutputIsCapped) {
   EXPECT_EQ(Python(executor, "print(2)").output, "2\n");
 }
 
+TEST_P(JupyterExecutorTest, ShellBlocksOfIPythonEscapesRunAsWritten) {
+  auto executor = Start();
+  // AutoGen's test_execute_code_bash_script. IPython runs `!` commands on a pseudo-terminal,
+  // whose lines end in CRLF.
+  CodeResult echo = Run(executor, {{"bash", "!echo \"hello world!\""}});
+  EXPECT_EQ(echo.exit_code, 0) << echo.output;
+  EXPECT_EQ(echo.output, "hello world!\r\n");
+  // Line magics change the kernel itself: the working folder and the environment persist.
+  CodeResult magics = Run(executor, {{"sh", "# where are we\n%cd /\n%env CODEEXEC_SHELL_TEST=42"}});
+  EXPECT_EQ(magics.exit_code, 0) << magics.output;
+  EXPECT_EQ(magics.output, "/\nenv: CODEEXEC_SHELL_TEST=42\n");
+  CodeResult after = Run(executor, {{"shell", "!pwd\n!printenv CODEEXEC_SHELL_TEST"}});
+  EXPECT_EQ(after.exit_code, 0) << after.output;
+  EXPECT_EQ(after.output, "/\r\n42\r\n");
+  CodeResult cell_magic = Run(executor, {{"bash", "%%bash\nfor i in 1 2; do echo $i; done"}});
+  EXPECT_EQ(cell_magic.output, "1\n2\n");
+}
+
 TEST_P(JupyterExecutorTest, ShellBlocksRunThroughCellMagics) {
   auto executor = Start();
   CodeResult shell = Run(executor, {{"bash", "echo from bash\ncd /\npwd"}});
   EXPECT_EQ(shell.exit_code, 0) << shell.output;
   EXPECT_EQ(shell.output, "from bash\n/\n");
+  // One line that is not an IPython escape makes the block a script, where `!ls` is no command.
+  CodeResult mixed = Run(executor, {{"bash", "echo a script\n!ls"}});
+  EXPECT_EQ(mixed.exit_code, 1);
+  EXPECT_THAT(mixed.output, StartsWith("a script\n"));
+  EXPECT_THAT(mixed.output, HasSubstr("non-zero exit status 127"));
   CodeResult failed = Run(executor, {{"sh", "echo partial\nexit 3"}});
   EXPECT_EQ(failed.exit_code, 1);
   EXPECT_THAT(failed.output, StartsWith("partial\nCalledProcessError: "));
