@@ -12,7 +12,9 @@
 // Blocks are measured through the executor's runner (the default) and through the exec API
 // (use_runner off), and with the work folder copied instead of mounted (bind_work_dir off). A new
 // executor's time to ready is measured cold and with a warm pool. Measurements alternate
-// executor and floor so that drift hits both alike; figures are medians.
+// executor and floor so that drift hits both alike; figures are medians. The scrub that follows
+// every block in a mounted work folder (ScrubSpecialFiles) is timed on its own, on the blocks'
+// folder and on larger ones, since its cost grows with the folder.
 // Targets (issue #3): start to ready <= 1.1x, exec-API block <= 1.1x, runner block < 0.5x,
 // Stop() < 0.5 s, ready from a warm pool < 50 ms.
 #include <fmt/format.h>
@@ -29,6 +31,7 @@
 
 #include "bench_util.h"
 #include "codeexec/docker_executor.h"
+#include "core/confined_folder.h"
 #include "docker/container.h"
 #include "docker/docker_client.h"
 #include "docker/runner_binary.h"
@@ -210,6 +213,41 @@ void MeasureNewExecutor(DockerExecutorOptions options, int rounds) {
              cold_block, warm_block);
 }
 
+// ScrubSpecialFiles on `folder`, as every block in a mounted work folder pays for it.
+double ScrubMillis(const fs::path& folder, int rounds) {
+  auto files = Check(codeexec::ConfinedFolder::Open(folder), "open the folder");
+  std::vector<double> times;
+  for (int i = 0; i < rounds; ++i) {
+    times.push_back(TimeMillis([&] { Check(codeexec::ScrubSpecialFiles(files), "scrub"); }));
+  }
+  return Median(times);
+}
+
+// A folder of `count` small files spread over folders of 100 (bounded: at most 10000 files of 64
+// bytes), removed by the caller.
+void FillFolder(const fs::path& folder, int count) {
+  for (int i = 0; i < std::min(count, 10000); ++i) {
+    fs::path sub = folder / fmt::format("d{}", i / 100);
+    fs::create_directories(sub);
+    std::ofstream(sub / fmt::format("f{}.txt", i)) << std::string(64, 'x');
+  }
+}
+
+void MeasureScrub(const fs::path& work, int rounds) {
+  std::size_t entries = 0;
+  for ([[maybe_unused]] const auto& entry : fs::recursive_directory_iterator(work)) ++entries;
+  fmt::print("{:<40} {:8.3f} ms  ({} entries: the blocks' work folder)\n", "scrub after each block",
+             ScrubMillis(work, rounds), entries);
+  for (int count : {1000, 10000}) {
+    fs::path folder =
+        work.parent_path() / fmt::format("{}-scrub-{}", work.filename().string(), count);
+    FillFolder(folder, count);
+    fmt::print("{:<40} {:8.3f} ms  ({} files in {} folders)\n", "scrub after each block",
+               ScrubMillis(folder, std::max(5, rounds / 10)), count, count / 100);
+    fs::remove_all(folder);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -233,6 +271,7 @@ int main(int argc, char** argv) {
   fmt::print("codeexec Docker executor benchmark, image {} (medians)\n\n", image);
   MeasureStartAndStop(client, options, work, start_rounds);
   MeasureBlocks(client, options, work, block_rounds);
+  MeasureScrub(work, block_rounds);
   DockerExecutorOptions fresh = options;
   fresh.work_dir.clear();  // each executor its own temporary folder, as most callers do
   MeasureNewExecutor(fresh, start_rounds);
