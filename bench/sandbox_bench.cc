@@ -75,14 +75,22 @@ int main(int argc, char** argv) {
   // The runner alone, for /bin/true (what the executor adds around it is the local overhead).
   auto cgroups = codeexec::CgroupSystem::Detect();
   auto seccomp = codeexec::SeccompFilter::Build();
-  char root_pattern[] = "/tmp/codeexec-bench-XXXXXX";
   auto init_program = codeexec::SealedInitProgram();
-  if (!cgroups || !seccomp || !init_program || mkdtemp(root_pattern) == nullptr) return 1;
+  auto work_files = codeexec::ConfinedFolder::Open(executor->work_dir());
+  if (!cgroups || !seccomp || !init_program || !work_files) return 1;
   codeexec::SandboxRunner runner(std::move(*cgroups), std::move(*seccomp), std::move(*init_program),
-                                 options.limits, false);
-  auto plan = codeexec::MountPlan::Build({root_pattern, executor->work_dir(), {}, 1 << 24});
-  if (!plan) return 1;
-  runner.SetMountPlan(std::move(*plan));
+                                 options.limits, false, options.host_uid, options.host_gid);
+  codeexec::SandboxViewOptions view_options;
+  view_options.work_dir = executor->work_dir();
+  view_options.host_uid = options.host_uid;
+  view_options.host_gid = options.host_gid;
+  view_options.tmp_bytes = 1 << 24;
+  auto view = codeexec::SandboxView::Build(view_options);
+  if (!view) {
+    fmt::print(stderr, "{}\n", view.error().ToString());
+    return 1;
+  }
+  runner.SetView(std::move(*view), &*work_files);
   codeexec::Environment env = codeexec::Environment::FromOptions(options.command_line.env);
   auto sandboxed = [&](const std::vector<std::string>& args) {
     codeexec::SpawnSpec spec{args[0], args, env.envp(), work};
@@ -200,6 +208,5 @@ int main(int argc, char** argv) {
   fmt::print("  clone3 + exit, the sandbox's namespaces {:6.0f} us\n", Median(ns_no_net_us));
   fmt::print("  ... and a new network namespace         {:6.0f} us (saved: the slot's is reused)\n",
              Median(ns_us) - Median(ns_no_net_us));
-  std::filesystem::remove_all(root_pattern);
   return 0;
 }

@@ -45,7 +45,8 @@ void AddExecutorFlags(CLI::App* command, ExecutorFlags* flags) {
       ->capture_default_str();
   command->add_option("--config", flags->config,
                       "The executor's configuration as a JSON object (see docs/cli.md).");
-  command->add_option("-t,--timeout", flags->timeout, "Seconds each block may run (at least 1).");
+  command->add_option("-t,--timeout", flags->timeout,
+                      "Seconds each block may run (from 1 to 2592000, 30 days).");
   command->add_option("-w,--work-dir", flags->work_dir,
                       "Where code files are written and run (default: a new temporary folder, "
                       "removed afterwards).");

@@ -180,8 +180,10 @@ Result<std::string> ConfinedFolder::Relative(std::string_view name) const {
 
 Result<UniqueFd> ConfinedFolder::OpenFolder(std::string_view relative, bool create) const {
   if (relative.empty()) {
-    int fd = fcntl(fd_.get(), F_DUPFD_CLOEXEC, 0);
-    if (fd < 0) return ErrnoError("dup", errno);
+    // A new open file description, not a dup: reading the folder must not move the offset that
+    // every later listing would share.
+    int fd = openat(fd_.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return ErrnoError("cannot open " + path_.string(), errno);
     return UniqueFd(fd);
   }
   int fd = OpenBeneath(fd_.get(), relative, O_RDONLY | O_DIRECTORY);
@@ -387,14 +389,21 @@ int Reopen(std::vector<Level>& levels, std::size_t index, int top_fd) {
 
 }  // namespace
 
-Result<void> RemoveTreeAt(int dir_fd, const char* name) {
+Result<void> RemoveTreeAt(int dir_fd, const char* name, RemovedCount* counted) {
+  RemovedCount ignored;
+  RemovedCount& count = counted ? *counted : ignored;
   struct stat st;
   if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
     return errno == ENOENT ? Result<void>()
                            : ErrnoError(fmt::format("cannot remove {}", name), errno);
   }
   if (!S_ISDIR(st.st_mode)) {
-    if (unlinkat(dir_fd, name, 0) == 0 || errno == ENOENT) return {};
+    if (unlinkat(dir_fd, name, 0) == 0) {
+      ++count.entries;
+      if (S_ISREG(st.st_mode)) count.bytes += st.st_size;
+      return {};
+    }
+    if (errno == ENOENT) return {};
     return ErrnoError(fmt::format("cannot remove {}", name), errno);
   }
   // Depth first, without recursion (trees may be deeper than the stack), holding at most
@@ -420,6 +429,7 @@ Result<void> RemoveTreeAt(int dir_fd, const char* name) {
       if (parent < 0 || (unlinkat(parent, emptied.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT)) {
         return ErrnoError(fmt::format("cannot remove {}", emptied), errno);
       }
+      ++count.entries;
       continue;
     }
     if (type == DT_UNKNOWN) {
@@ -430,9 +440,14 @@ Result<void> RemoveTreeAt(int dir_fd, const char* name) {
       type = S_ISDIR(st.st_mode) ? DT_DIR : DT_REG;
     }
     if (type != DT_DIR) {
-      if (unlinkat(fd, child.c_str(), 0) != 0 && errno != ENOENT) {
+      bool regular = type == DT_REG;
+      if (regular && fstatat(fd, child.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) st.st_size = 0;
+      if (unlinkat(fd, child.c_str(), 0) != 0) {
+        if (errno == ENOENT) continue;
         return ErrnoError(fmt::format("cannot remove {}", child), errno);
       }
+      ++count.entries;
+      if (regular) count.bytes += st.st_size;
       continue;
     }
     if (levels.size() >= kOpenLevels) levels[levels.size() - kOpenLevels].fd.Reset();

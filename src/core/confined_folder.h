@@ -34,6 +34,10 @@ class ConfinedFolder {
   // Opens `path` (which must be a folder; a link to one is refused). The path kept for messages
   // and for names handed to programs is `path` made absolute.
   static Result<ConfinedFolder> Open(const std::filesystem::path& path);
+  // A folder already open (`fd`, which must be a folder descriptor); `path` is for messages.
+  static ConfinedFolder Adopt(UniqueFd fd, std::filesystem::path path) {
+    return ConfinedFolder(std::move(path), std::move(fd));
+  }
 
   ConfinedFolder() = default;
   const std::filesystem::path& path() const { return path_; }
@@ -98,10 +102,17 @@ class ConfinedFolder {
   UniqueFd fd_;
 };
 
+// What a removal took away: every entry (folders too) and the bytes of the regular files.
+struct RemovedCount {
+  int64_t entries = 0;
+  int64_t bytes = 0;
+};
+
 // Removes the entry `name` of the open folder `dir_fd`: a folder with everything in it (each
 // level opened relative to its parent, never through a link; folders without permissions are
-// opened up first), anything else unlinked. A missing name is not an error.
-Result<void> RemoveTreeAt(int dir_fd, const char* name);
+// opened up first), anything else unlinked. A missing name is not an error. Adds what went to
+// `counted` when given.
+Result<void> RemoveTreeAt(int dir_fd, const char* name, RemovedCount* counted = nullptr);
 
 // What ScrubSpecialFiles changed.
 struct ScrubReport {

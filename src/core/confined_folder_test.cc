@@ -9,7 +9,6 @@
 
 #include <chrono>
 #include <fstream>
-#include <sstream>
 
 #include "core/filename.h"
 #include "testing/test_util.h"
@@ -18,13 +17,6 @@ namespace codeexec {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string Slurp(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 class ConfinedFolderTest : public ::testing::Test {
  protected:
@@ -46,8 +38,9 @@ class ConfinedFolderTest : public ::testing::Test {
 TEST_F(ConfinedFolderTest, RelativeNormalisesNamesAndRefusesEscapes) {
   EXPECT_EQ(*folder_.Relative("a/./b/../c.py"), "a/c.py");
   EXPECT_EQ(*folder_.Relative((work() / "sub/x.py").string()), "sub/x.py");
-  for (const std::string& bad : std::vector<std::string>{"", "..", "../x.py", "a/../../x.py", ".", "/etc/passwd",
-                          (outside() / "x.py").string(), std::string("a\0b", 3)}) {
+  for (const std::string& bad :
+       std::vector<std::string>{"", "..", "../x.py", "a/../../x.py", ".", "/etc/passwd",
+                                (outside() / "x.py").string(), std::string("a\0b", 3)}) {
     auto relative = folder_.Relative(bad);
     ASSERT_FALSE(relative) << bad;
     EXPECT_EQ(relative.error().message(), kNotInWorkspace);
@@ -58,10 +51,10 @@ TEST_F(ConfinedFolderTest, WriteFileCreatesParentsAndReplacesALinkInsteadOfFollo
   fs::create_symlink(outside() / "secret", work() / "code.py");
   ASSERT_TRUE(folder_.WriteFile("code.py", "print(1)"));
   EXPECT_FALSE(fs::is_symlink(work() / "code.py"));
-  EXPECT_EQ(Slurp(work() / "code.py"), "print(1)");
-  EXPECT_EQ(Slurp(outside() / "secret"), "host secret");
+  EXPECT_EQ(testing::ReadWholeFile(work() / "code.py"), "print(1)");
+  EXPECT_EQ(testing::ReadWholeFile(outside() / "secret"), "host secret");
   ASSERT_TRUE(folder_.WriteFile("deep/er/x.sh", "echo"));
-  EXPECT_EQ(Slurp(work() / "deep/er/x.sh"), "echo");
+  EXPECT_EQ(testing::ReadWholeFile(work() / "deep/er/x.sh"), "echo");
 }
 
 TEST_F(ConfinedFolderTest, AFolderSwappedForALinkIsNeverWrittenThrough) {
@@ -112,16 +105,16 @@ TEST_F(ConfinedFolderTest, OpenForAppendReplacesALinkAFifoOrAFolder) {
     ASSERT_TRUE(fd) << fd.error().ToString();
     ASSERT_EQ(write(fd->get(), "line\n", 5), 5);
     EXPECT_TRUE(fs::is_regular_file(fs::symlink_status(log)));
-    EXPECT_EQ(Slurp(log), "line\n");
+    EXPECT_EQ(testing::ReadWholeFile(log), "line\n");
   }
-  EXPECT_EQ(Slurp(outside() / "secret"), "host secret");
+  EXPECT_EQ(testing::ReadWholeFile(outside() / "secret"), "host secret");
 }
 
 TEST_F(ConfinedFolderTest, RemoveTakesTheLinkNotWhatItPointsTo) {
   fs::create_symlink(outside(), work() / "sub");
   ASSERT_TRUE(folder_.Remove("sub"));
   EXPECT_FALSE(fs::exists(fs::symlink_status(work() / "sub")));
-  EXPECT_EQ(Slurp(outside() / "secret"), "host secret");
+  EXPECT_EQ(testing::ReadWholeFile(outside() / "secret"), "host secret");
   EXPECT_TRUE(folder_.Remove("never-was"));
 }
 
@@ -138,7 +131,7 @@ TEST_F(ConfinedFolderTest, RemoveEmptiesDeepTreesAndFoldersWithoutPermissions) {
   fs::permissions(deep / "locked", fs::perms::none);
   ASSERT_TRUE(folder_.Remove("tree"));
   EXPECT_FALSE(fs::exists(deep));
-  EXPECT_EQ(Slurp(outside() / "secret"), "host secret");
+  EXPECT_EQ(testing::ReadWholeFile(outside() / "secret"), "host secret");
 }
 
 TEST_F(ConfinedFolderTest, ScrubRemovesSpecialFilesAndStripsSetuidAndSetgid) {
@@ -191,6 +184,17 @@ TEST_F(ConfinedFolderTest, ListGivesKindsAndSizesSortedByName) {
   EXPECT_EQ(*folder_.KindOf("a"), FileKind::kFolder);
   EXPECT_EQ(*folder_.KindOf("a/nothing"), FileKind::kMissing);
   EXPECT_FALSE(folder_.KindOf("c/x"));  // through the link
+}
+
+TEST_F(ConfinedFolderTest, ListingsAndScrubsSeeEverythingEveryTime) {
+  ASSERT_TRUE(folder_.WriteFile("a", "1"));
+  EXPECT_EQ(folder_.List("")->size(), 1u);
+  EXPECT_EQ(folder_.List("")->size(), 1u);
+  ASSERT_TRUE(ScrubSpecialFiles(folder_));
+  ASSERT_EQ(chmod((work() / "a").c_str(), 04755), 0);
+  auto report = ScrubSpecialFiles(folder_);
+  ASSERT_TRUE(report);
+  EXPECT_EQ(report->stripped, 1);
 }
 
 }  // namespace

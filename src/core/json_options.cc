@@ -6,6 +6,7 @@
 #include <map>
 
 #include "core/ascii.h"
+#include "core/limits.h"
 
 namespace codeexec {
 
@@ -20,10 +21,14 @@ tl::unexpected<Error> UnknownOption(std::string_view key, std::string_view names
 }
 
 Result<std::chrono::milliseconds> SecondsOption(const json& value, std::string_view key) {
-  if (!value.is_number() || !std::isfinite(value.get<double>())) {
-    return OptionError(key, "expected a number of seconds");
+  // Checked before any conversion: 1e300 seconds is no number of milliseconds.
+  double seconds = value.is_number() ? value.get<double>() : -1;
+  if (!std::isfinite(seconds) || seconds < 0 || seconds > kMaxDuration.count()) {
+    return OptionError(key, fmt::format("expected a number of seconds from 0 to {} (30 days), "
+                                        "got {}",
+                                        kMaxDuration.count(), value.dump()));
   }
-  return std::chrono::milliseconds(std::llround(value.get<double>() * 1000));
+  return std::chrono::milliseconds(std::llround(seconds * 1000));
 }
 
 Result<ExecutionPolicy> PolicyOption(const json& value, std::string_view key) {

@@ -12,7 +12,18 @@ using ::testing::HasSubstr;
 TEST(JsonOptions, SecondsAcceptFractions) {
   EXPECT_EQ(*SecondsOption(json(2.5), "timeout"), std::chrono::milliseconds(2500));
   EXPECT_EQ(SecondsOption(json("5"), "timeout").error().message(),
-            "option 'timeout': expected a number of seconds");
+            "option 'timeout': expected a number of seconds from 0 to 2592000 (30 days), got "
+            "\"5\"");
+}
+
+TEST(JsonOptions, SecondsOutOfRangeAreRefusedBeforeAnyConversion) {
+  for (double seconds : {1e10, 1e300, -1.0, 2592001.0}) {
+    auto parsed = SecondsOption(json(seconds), "timeout");
+    ASSERT_FALSE(parsed) << seconds;
+    EXPECT_THAT(parsed.error().message(),
+                HasSubstr("expected a number of seconds from 0 to 2592000 (30 days)"));
+  }
+  EXPECT_EQ(*SecondsOption(json(2592000), "timeout"), std::chrono::seconds(2592000));
 }
 
 TEST(JsonOptions, BytesAcceptNumbersAndDockerUnits) {

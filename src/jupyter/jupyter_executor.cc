@@ -9,6 +9,7 @@
 #include "codeexec/languages.h"
 #include "codeexec/log.h"
 #include "core/ascii.h"
+#include "core/limits.h"
 #include "core/silence_pip.h"
 #include "core/work_folder.h"
 #include "jupyter/execute_cell.h"
@@ -24,13 +25,11 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 Result<void> ValidateOptions(const JupyterExecutorOptions& options) {
-  if (options.timeout < std::chrono::seconds(1)) {
+  if (auto checked = CheckTimeout(options.timeout); !checked) return checked;
+  if (auto checked = CheckOutputLimit(options.output_limit); !checked) return checked;
+  if (options.startup_timeout > kMaxDuration || options.interrupt_grace > kMaxDuration) {
     return MakeError(ErrorCode::kInvalidArgument,
-                     fmt::format("Timeout must be greater than or equal to 1 second (got {} ms).",
-                                 options.timeout.count()));
-  }
-  if (options.output_limit == 0) {
-    return MakeError(ErrorCode::kInvalidArgument, "output_limit must be at least 1 byte");
+                     "startup_timeout and interrupt_grace must be at most 30 days");
   }
   if (options.startup_timeout <= std::chrono::milliseconds(0) ||
       options.interrupt_grace < std::chrono::milliseconds(0)) {

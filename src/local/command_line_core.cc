@@ -14,6 +14,7 @@
 
 #include "core/ascii.h"
 #include "core/filename.h"
+#include "core/limits.h"
 #include "core/silence_pip.h"
 #include "core/work_folder.h"
 #include "local/run_log.h"
@@ -205,6 +206,7 @@ Result<bool> CommandLineCore::State::RunBlock(const CodeBlock& block,
                   fmt::format("{}{}\n", output.AtLineStart() ? "" : "\n", step.error().message()));
     }
     outcome = *step;
+    if (!outcome.note.empty()) output.AppendNote(outcome.note);
     if (outcome.timed_out || outcome.cancelled || outcome.exit_code != 0) break;
   }
   if (options.cleanup_code_files) {
@@ -291,16 +293,11 @@ namespace {
 
 Result<void> ValidateOptions(const LocalExecutorOptions& options) {
   using std::chrono::milliseconds;
-  if (options.timeout < std::chrono::seconds(1)) {
+  if (auto checked = CheckTimeout(options.timeout); !checked) return checked;
+  if (auto checked = CheckOutputLimit(options.output_limit); !checked) return checked;
+  if (options.kill_grace < milliseconds(0) || options.kill_grace > kMaxDuration) {
     return MakeError(ErrorCode::kInvalidArgument,
-                     fmt::format("Timeout must be greater than or equal to 1 second (got {} ms).",
-                                 options.timeout.count()));
-  }
-  if (options.output_limit == 0) {
-    return MakeError(ErrorCode::kInvalidArgument, "output_limit must be at least 1 byte");
-  }
-  if (options.kill_grace < milliseconds(0)) {
-    return MakeError(ErrorCode::kInvalidArgument, "kill_grace must not be negative");
+                     "kill_grace must be from 0 to 30 days (2592000 seconds)");
   }
   if (!IsPythonIdentifier(options.functions_module)) {
     return MakeError(ErrorCode::kInvalidArgument,
@@ -381,6 +378,7 @@ CommandLineCore::CommandLineCore(std::unique_ptr<State> state) : state_(std::mov
 CommandLineCore::~CommandLineCore() = default;
 
 const fs::path& CommandLineCore::work_dir() const { return state_->work_dir(); }
+const ConfinedFolder& CommandLineCore::files() const { return state_->folder.files(); }
 const LocalExecutorOptions& CommandLineCore::options() const { return state_->options; }
 
 Result<RunOutcome> DirectRunner::Run(const SpawnSpec& spec, const RunLimits& limits,

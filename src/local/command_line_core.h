@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "codeexec/local_executor.h"
+#include "core/confined_folder.h"
 #include "process/run.h"
 
 namespace codeexec {
@@ -62,6 +63,8 @@ class CommandLineCore {
   Result<void> Stop();
 
   const std::filesystem::path& work_dir() const;  // canonical
+  // Link-safe file operations in the work folder.
+  const ConfinedFolder& files() const;
   const LocalExecutorOptions& options() const;
 
  private:

@@ -3,6 +3,7 @@
 #define CODEEXEC_SRC_PROCESS_RUN_H_
 
 #include <chrono>
+#include <string>
 
 #include "codeexec/cancellation.h"
 #include "codeexec/error.h"
@@ -31,6 +32,8 @@ struct RunOutcome {
   bool policy_violation = false;       // killed by SIGSYS for a forbidden system call
   uint64_t peak_memory_bytes = 0;
   std::chrono::nanoseconds cpu_time{0};
+  // Something the runner has to tell about the run, appended to the output as a note.
+  std::string note;
 };
 
 // Reads a started child's stdout and stderr into `output` as they arrive and waits for it to

@@ -14,9 +14,10 @@ enum class ChildStep : int32_t {
   // and makes only system calls until it executes the init program).
   kCloseDescriptors,  // the clone copied every descriptor of the runner, other runs' pipes too
   kDieWithParent,     // the sandbox must not outlive a killed supervisor
-  kIdMaps,            // root inside, the runner's user outside; written by the child itself
+  kIdMaps,            // root inside, an unprivileged id outside; written by the runner
   kNewSession,        // no controlling terminal (TIOCSTI), its own process group
-  kMounts,            // MountPlan (detail: the mount step's index)
+  kMounts,            // SandboxView's run steps (detail: the mount step's index)
+  kUpperLayer,        // the upper layer's descriptor handed to the runner, /.codeexec hidden
   kHostname,          // UTS namespace: the host's name stays private
   kRlimits,           // core 0, file size, open files, CPU time
   kDropCapabilities,  // bounding set, ambient set, then capset: nothing left to regain at exec
@@ -34,17 +35,21 @@ enum class ChildStep : int32_t {
 
 constexpr int kChildStepCount = static_cast<int>(ChildStep::kProgramExit) + 1;
 
-// What the error pipe carries when a step fails.
+// What the report socket carries when a step fails.
 struct ChildFailure {
   ChildStep step;
   int32_t detail;  // the mount step index for kMounts, else 0
   int32_t error;   // errno
 };
 
+// A ChildFailure with this detail and step kUpperLayer is no failure: it carries the upper
+// layer's descriptor (SCM_RIGHTS).
+constexpr int32_t kUpperLayerMessage = -1;
+
 // The init program's descriptors (besides 0, 1 and 2, the program's). Its arguments are the
 // program's path followed by the program's argv; its environment is the program's.
 constexpr int kInitStatusFd = 3;     // write: the program's wait status
-constexpr int kInitErrorFd = 4;      // write: a ChildFailure; closed by the program's exec
+constexpr int kInitErrorFd = 4;      // the report socket: a ChildFailure; closed by the exec
 constexpr int kInitStepTimesFd = 5;  // optional: a memory file of kChildStepCount int64 (ns)
 
 }  // namespace codeexec

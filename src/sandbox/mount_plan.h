@@ -1,74 +1,77 @@
-// MountPlan: the sandbox's file system view, computed once per executor in the parent and applied
-// in the child with nothing but system calls (the child of a multi-threaded process may not
-// allocate).
+// MountSteps: mount operations computed in the parent and applied with nothing but system calls
+// in the sandbox's setup child (the child of a multi-threaded process may not allocate).
 //
-// The view: a root skeleton (built once on the host: the mount points, and /bin, /lib*, /sbin as
-// the host has them) bound onto itself; /usr and any extra read-only paths bound read-only; a
-// private copy of an allowlist of /etc (no shadow files, no private keys), made once and bound
-// read-only; a fresh /proc; a tmpfs /dev with null, zero, full, random and urandom bound from the
-// host and the fd/stdin/stdout/stderr links; private tmpfs /tmp and /dev/shm; the work folder
-// read-write at its host path. Then pivot_root into it and make the root read-only. Doing the
-// static parts once keeps a run to about twenty-five system calls of mounting.
+// Only what must be fresh for every run is done this way (see sandbox_view.h): a new /proc with
+// the kernel's knobs read-only or masked, private /tmp and /dev/shm, and the work folder (through
+// a per-run upper layer, or bound as it is). Everything static was mounted once per executor.
 #ifndef CODEEXEC_SRC_SANDBOX_MOUNT_PLAN_H_
 #define CODEEXEC_SRC_SANDBOX_MOUNT_PLAN_H_
 
-#include <cstdint>
+#include <cstddef>
 #include <deque>
-#include <filesystem>
 #include <string>
 #include <vector>
-
-#include "codeexec/error.h"
 
 namespace codeexec {
 
 struct MountStep {
-  enum class Kind { kPrivate, kMkdir, kTouch, kSymlink, kMount, kRemount, kPivot };
+  enum class Kind {
+    kMkdir,     // mkdir target (an existing folder is fine)
+    kMount,     // mount(source, target, type, flags, data)
+    kRemount,   // mount(NULL, target, NULL, flags, NULL): a bind remount changing flags
+    kUpper,     // mount a tmpfs at target with the run's own options (sizes differ per run)
+    kKeep,      // open target (a folder) into kept[fd], close-on-exec: later steps name it as
+                // /proc/self/fd/N, which still reaches it once a mount covers its path
+    kOverlay,   // an overlay at target: lower layer kept[0], upper and work folders in kept[1]
+    kBindKept,  // bind kept[0] at target
+  };
   Kind kind;
-  const char* source = nullptr;  // mount source, or a symlink's target
+  const char* source = nullptr;
   const char* target = nullptr;
-  const char* type = nullptr;  // file system type for kMount
-  const char* data = nullptr;  // mount options for kMount
+  const char* type = nullptr;
+  const char* data = nullptr;
   unsigned long flags = 0;
+  int fd = -1;  // kKeep: the index in RunMountState::kept
 };
 
-struct MountPlanOptions {
-  // An empty host folder owned by the executor: Build makes the skeleton (base/root) and the /etc
-  // copy (base/etc) in it. The /etc copy is a snapshot taken then.
-  std::filesystem::path base;
-  std::filesystem::path work_dir;  // canonical; bound read-write at the same path
-  std::vector<std::filesystem::path> read_only_paths;
-  uint64_t tmp_bytes = 256ull << 20;
+// What a run's steps share: its own data, and what kKeep steps opened.
+struct RunMountState {
+  const char* upper_options = nullptr;  // the data of kUpper steps
+  int kept[2] = {-1, -1};
 };
 
-class MountPlan {
+class MountSteps {
  public:
-  static Result<MountPlan> Build(const MountPlanOptions& options);
+  MountSteps() = default;
+  MountSteps(MountSteps&&) = default;
+  MountSteps& operator=(MountSteps&&) = default;
 
-  MountPlan(MountPlan&&) = default;
-  MountPlan& operator=(MountPlan&&) = default;
+  void Mkdir(std::string target);
+  void Mount(std::string source, std::string target, std::string type, unsigned long flags,
+             std::string data = {});
+  void Bind(std::string source, std::string target, unsigned long flags = 0);
+  void Remount(std::string target, unsigned long flags);
+  void Upper(std::string target, unsigned long flags);
+  void Keep(std::string target, int index);
+  void Overlay(std::string target, unsigned long flags);
+  void BindKept(std::string target);
 
   const std::vector<MountStep>& steps() const { return steps_; }
   // A readable description of step `index`, for error messages.
   std::string Describe(std::size_t index) const;
 
  private:
-  MountPlan() = default;
-  const char* Keep(std::string text);
-  void Add(MountStep::Kind kind, std::string target, std::string source = {},
-           unsigned long flags = 0, std::string type = {}, std::string data = {});
-  void MakeDirs(const std::filesystem::path& inside);
-  void BindReadOnly(const std::filesystem::path& host_path, const std::filesystem::path& target);
-  void AddDev();
+  const char* Store(std::string text);
+  void Add(MountStep::Kind kind, std::string target, std::string source, unsigned long flags,
+           std::string type, std::string data);
 
-  std::filesystem::path root_;
   std::deque<std::string> strings_;  // stable storage for the steps' C strings
   std::vector<MountStep> steps_;
 };
 
-// Applies `plan` in the current (child) process. Async-signal-safe. Returns -1 on success, or
+// Applies `steps` in the current (child) process. Async-signal-safe. Returns -1 on success, or
 // the index of the failing step with its errno in *error.
-int ApplyMountPlan(const MountPlan& plan, int* error);
+int ApplyMountSteps(const MountSteps& steps, RunMountState& state, int* error);
 
 }  // namespace codeexec
 

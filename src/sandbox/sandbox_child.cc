@@ -2,9 +2,11 @@
 
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <linux/futex.h>
 #include <linux/seccomp.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -12,6 +14,8 @@
 #include <cstring>
 #include <ctime>
 #include <utility>
+
+#include "sandbox/report_message.h"
 
 namespace codeexec {
 namespace {
@@ -26,7 +30,7 @@ struct Failed {
 
 int Report(const ChildConfig& config, Failed failed) {
   ChildFailure failure{failed.step, failed.detail, errno};
-  [[maybe_unused]] ssize_t n = write(config.error_fd, &failure, sizeof(failure));
+  [[maybe_unused]] ssize_t n = write(config.report_fd, &failure, sizeof(failure));
   return 127;
 }
 
@@ -41,7 +45,7 @@ void Mark(const ChildConfig& config, ChildStep step) {
 // Closes every descriptor but the ones this run uses. The clone copied the whole table of a
 // multi-threaded runner: another run's pipe kept open here would never see end-of-file.
 bool CloseOtherDescriptors(const ChildConfig& config) {
-  int keep[] = {config.error_fd,  config.status_fd, config.stdout_fd,
+  int keep[] = {config.report_fd, config.status_fd, config.stdout_fd,
                 config.stderr_fd, config.init_fd,   config.step_times_fd};
   constexpr int kCount = sizeof(keep) / sizeof(keep[0]);
   for (int i = 1; i < kCount; ++i) {  // insertion sort: no library calls in the child
@@ -59,21 +63,37 @@ bool CloseOtherDescriptors(const ChildConfig& config) {
   return syscall(SYS_close_range, next, ~0u, 0) == 0;
 }
 
-bool WriteFile(const char* path, const char* text) {
-  int fd = open(path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  auto length = static_cast<ssize_t>(strlen(text));
-  bool ok = write(fd, text, static_cast<size_t>(length)) == length;
-  close(fd);
-  return ok;
+// Waits until the runner has written this child's id maps, then becomes root inside: uid and gid
+// 0 (an unprivileged id on the host) and no supplementary groups (still the runner's until now,
+// the host's root group among them). Raw system calls: glibc's set*id would try to reach the
+// threads of the runner, whose memory this child shares.
+bool BecomeRootInside(const ChildConfig& config) {
+  int state;
+  while ((state = __atomic_load_n(config.maps_state, __ATOMIC_ACQUIRE)) == 0) {
+    syscall(SYS_futex, config.maps_state, FUTEX_WAIT_PRIVATE, 0, nullptr, nullptr, 0);
+  }
+  if (state < 0) {
+    errno = EPERM;
+    return false;
+  }
+  return syscall(SYS_setresgid, 0, 0, 0) == 0 && syscall(SYS_setgroups, 0, nullptr) == 0 &&
+         syscall(SYS_setresuid, 0, 0, 0) == 0;
 }
 
-// A process may map its own user (and, with setgroups denied, group) into a user namespace it
-// holds CAP_SETUID in: no help from the runner needed.
-bool WriteIdMaps(const ChildConfig& config) {
-  return WriteFile("/proc/self/setgroups", "deny") &&
-         WriteFile("/proc/self/uid_map", config.uid_map) &&
-         WriteFile("/proc/self/gid_map", config.gid_map);
+// Hands the run's upper layer (its tmpfs) to the runner, which applies it once the run is over,
+// and closes both layers' descriptors: nothing of them is left for the code.
+bool HandOverUpperLayer(const ChildConfig& config, const RunMountState& mounts) {
+  bool sent = true;
+  if (config.view->upper_layer()) {
+    ReportMessage message;
+    message.report = {ChildStep::kUpperLayer, kUpperLayerMessage, 0};
+    message.Attach(mounts.kept[1]);
+    sent = sendmsg(config.report_fd, &message.header, MSG_NOSIGNAL) == sizeof(message.report);
+  }
+  for (int fd : mounts.kept) {
+    if (fd >= 0) close(fd);
+  }
+  return sent;
 }
 
 bool SetLimits(const ChildConfig& config) {
@@ -104,7 +124,7 @@ bool ArrangeDescriptors(const ChildConfig& config, int* init_fd) {
   if (*init_fd < 0) return false;
   int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
   int sources[] = {null_fd,          config.stdout_fd, config.stderr_fd,
-                   config.status_fd, config.error_fd,  config.step_times_fd};
+                   config.status_fd, config.report_fd, config.step_times_fd};
   for (int& fd : sources) {
     if (fd >= 0 && (fd = fcntl(fd, F_DUPFD_CLOEXEC, kInitStepTimesFd + 1)) < 0) return false;
   }
@@ -126,18 +146,21 @@ bool Run(const ChildConfig& config, Failed* failed, int* init_fd) {
   // because it forbids mount and friends.
   if (!step(ChildStep::kCloseDescriptors, CloseOtherDescriptors(config)) ||
       !step(ChildStep::kDieWithParent, prctl(PR_SET_PDEATHSIG, SIGKILL) == 0) ||
-      !step(ChildStep::kIdMaps, WriteIdMaps(config)) ||
+      !step(ChildStep::kIdMaps, BecomeRootInside(config)) ||
       !step(ChildStep::kNewSession, setsid() >= 0)) {
     return false;
   }
   int mount_error = 0;
-  if (int index = ApplyMountPlan(*config.mounts, &mount_error); index >= 0) {
+  RunMountState mounts;
+  mounts.upper_options = config.upper_options;
+  if (int index = ApplyMountSteps(config.view->run_steps(), mounts, &mount_error); index >= 0) {
     errno = mount_error;
     *failed = {ChildStep::kMounts, index};
     return false;
   }
   Mark(config, ChildStep::kMounts);
-  return step(ChildStep::kHostname, sethostname("codeexec", 8) == 0) &&
+  return step(ChildStep::kUpperLayer, HandOverUpperLayer(config, mounts)) &&
+         step(ChildStep::kHostname, sethostname("codeexec", 8) == 0) &&
          step(ChildStep::kRlimits, SetLimits(config)) &&
          step(ChildStep::kDropCapabilities, DropCapabilities()) &&
          step(ChildStep::kNoNewPrivileges, prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0) &&
@@ -152,9 +175,10 @@ bool Run(const ChildConfig& config, Failed* failed, int* init_fd) {
 const char* ChildStepName(ChildStep step) {
   static constexpr const char* kNames[] = {"closing inherited descriptors",
                                            "setting the parent-death signal",
-                                           "writing the user and group id maps",
+                                           "becoming root in the user namespace (id maps)",
                                            "starting a new session",
                                            "mounting the file system view",
+                                           "handing over the work folder's upper layer",
                                            "setting the host name",
                                            "setting resource limits",
                                            "dropping capabilities",
@@ -177,7 +201,7 @@ int RunSandboxChild(void* arg) {
   Failed failed{};
   int init_fd = -1;
   if (!Run(config, &failed, &init_fd)) return Report(config, failed);
-  // The error pipe is now descriptor kInitErrorFd (ArrangeDescriptors). The init program marks
+  // The report socket is now descriptor kInitErrorFd (ArrangeDescriptors). The init program marks
   // the end of its execution when it starts.
   syscall(SYS_execveat, init_fd, "", config.init_argv, config.envp, AT_EMPTY_PATH);
   ChildFailure failure{ChildStep::kExecInit, 0, errno};

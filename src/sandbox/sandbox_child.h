@@ -13,7 +13,7 @@
 #include <cstdint>
 
 #include "sandbox/child_protocol.h"
-#include "sandbox/mount_plan.h"
+#include "sandbox/sandbox_view.h"
 #include "sandbox/seccomp_filter.h"
 
 namespace codeexec {
@@ -21,18 +21,22 @@ namespace codeexec {
 const char* ChildStepName(ChildStep step);
 
 struct ChildConfig {
-  const MountPlan* mounts = nullptr;
+  const SandboxView* view = nullptr;
   const SeccompFilter* seccomp = nullptr;
   rlimit file_size{}, open_files{}, cpu_time{};
   bool limit_cpu_time = false;
-  const char* uid_map = nullptr;  // "0 <the runner's uid> 1"
-  const char* gid_map = nullptr;
   int init_fd = -1;  // the sealed init program (SealedInitProgram)
   // This run:
-  char* const* init_argv = nullptr;  // the init program's name, the program's path, its argv
+  // 0 until the runner has written the child's id maps (then 1, or -1 when it could not): the
+  // child waits on it (a futex: the child shares this memory) before it becomes root inside.
+  int* maps_state = nullptr;
+  const char* upper_options = nullptr;  // the tmpfs options of the run's upper layer
+  char* const* init_argv = nullptr;     // the init program's name, the program's path, its argv
   char* const* envp = nullptr;
   const char* cwd = nullptr;
-  int error_fd = -1;   // write: a ChildFailure; closed by the program's exec
+  // A SOCK_SEQPACKET socket: a ChildFailure on failure; the upper layer's descriptor (with
+  // kUpperLayerMessage); closed by the program's exec.
+  int report_fd = -1;
   int status_fd = -1;  // write (by PID 1): the program's wait status
   int stdout_fd = -1, stderr_fd = -1;
   // When set: a memory file of kChildStepCount int64 mapped at step_end_ns, where the child and

@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include "codeexec/log.h"
-#include "core/work_folder.h"
 #include "local/command_line_core.h"
 #include "sandbox/init_program.h"
 #include "sandbox/sandbox_runner.h"
@@ -25,13 +24,7 @@ LocalExecutorOptions SandboxExecutorOptions::DefaultCommandLine() {
 
 struct SandboxExecutor::Impl {
   SandboxExecutorOptions options;
-  fs::path base;
   std::unique_ptr<CommandLineCore> core;
-
-  ~Impl() {
-    std::error_code ignored;
-    if (!base.empty()) fs::remove_all(base, ignored);
-  }
 };
 
 Result<SandboxExecutor> SandboxExecutor::Create(SandboxExecutorOptions options) {
@@ -46,33 +39,46 @@ Result<SandboxExecutor> SandboxExecutor::Create(SandboxExecutorOptions options) 
   if (!seccomp) return tl::unexpected(seccomp.error());
   auto init_program = SealedInitProgram();
   if (!init_program) return tl::unexpected(init_program.error());
+  if (options.host_uid == 0 || options.host_gid == 0) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "host_uid and host_gid must not be 0: the sandbox's root must not be the "
+                     "host's");
+  }
   auto impl = std::make_unique<Impl>();
-  // The executor's own host folder: the root skeleton the child mounts its view on (in its own
-  // mount namespace: the host never sees those mounts) and the copy of /etc.
-  auto base = MakeTempFolder("codeexec-sandbox");
-  if (!base) return tl::unexpected(base.error());
-  impl->base = *base;
-
-  auto runner =
-      std::make_unique<SandboxRunner>(std::move(*cgroups), std::move(*seccomp),
-                                      std::move(*init_program), options.limits, options.network);
+  auto runner = std::make_unique<SandboxRunner>(
+      std::move(*cgroups), std::move(*seccomp), std::move(*init_program), options.limits,
+      options.network, options.host_uid, options.host_gid);
   SandboxRunner* runner_view = runner.get();
   auto core = CommandLineCore::Create(options.command_line, std::move(runner));
   if (!core) return tl::unexpected(core.error());
-  auto mounts = MountPlan::Build(
-      {impl->base, (*core)->work_dir(), options.read_only_paths, options.limits.tmp_bytes});
-  if (!mounts) return tl::unexpected(mounts.error());
-  runner_view->SetMountPlan(std::move(*mounts));
+  SandboxViewOptions view_options;
+  view_options.work_dir = (*core)->work_dir();
+  view_options.host_uid = options.host_uid;
+  view_options.host_gid = options.host_gid;
+  view_options.read_only_paths = options.read_only_paths;
+  view_options.tmp_bytes = options.limits.tmp_bytes;
+  view_options.upper_layer = options.limits.work_dir_bytes > 0 || options.limits.work_dir_files > 0;
+  auto view = SandboxView::Build(view_options);
+  if (!view) return tl::unexpected(view.error());
+  runner_view->SetView(std::move(*view), &(*core)->files());
   impl->core = std::move(*core);
   impl->options = std::move(options);
   SandboxExecutor executor(std::move(impl));
   // One empty run proves this host can build the sandbox, so that a missing kernel feature is
   // an error here, with the step that failed, rather than in the middle of an agent's work.
-  auto probe = executor.impl_->core->Execute({{"sh", "true"}}, CancellationToken());
+  SpawnSpec probe_spec;
+  probe_spec.program = "/bin/sh";
+  probe_spec.argv = {"sh", "-c", "true"};
+  char* no_env[] = {nullptr};
+  probe_spec.envp = no_env;
+  RunLimits probe_limits;
+  probe_limits.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  OutputCollector probe_output(4096);
+  auto probe = runner_view->Run(probe_spec, probe_limits, CancellationToken(), probe_output);
   if (!probe) return tl::unexpected(probe.error());
   if (probe->exit_code != 0) {
-    return MakeError(ErrorCode::kUnavailable,
-                     "the sandbox could not run a trivial program: " + probe->output);
+    return MakeError(ErrorCode::kUnavailable, "the sandbox could not run a trivial program: " +
+                                                  probe_output.Finish().output);
   }
   return executor;
 }

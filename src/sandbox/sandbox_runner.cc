@@ -2,10 +2,12 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <linux/futex.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,6 +17,8 @@
 #include <cstring>
 
 #include "process/unique_fd.h"
+#include "sandbox/id_map.h"
+#include "sandbox/report_message.h"
 #include "sandbox/sandbox_child.h"
 
 namespace codeexec {
@@ -30,20 +34,36 @@ Result<Pipe> MakePipe() {
   return Pipe{UniqueFd(fds[0]), UniqueFd(fds[1])};
 }
 
-// Reads the child's report of a failed setup step; nullopt once exec closed the pipe.
-std::optional<ChildFailure> ReadFailure(int fd) {
-  ChildFailure failure;
-  ssize_t n;
-  do {
-    n = read(fd, &failure, sizeof(failure));
-  } while (n < 0 && errno == EINTR);
-  if (n != sizeof(failure)) return std::nullopt;
-  return failure;
+Result<Pipe> MakeReportSocket() {
+  int fds[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) < 0) {
+    return ErrnoError("socketpair", errno);
+  }
+  return Pipe{UniqueFd(fds[0]), UniqueFd(fds[1])};
 }
 
-tl::unexpected<Error> SetupError(const ChildFailure& failure, const MountPlan& mounts) {
+// Reads the child's reports until the program's exec closes the socket: the upper layer's
+// descriptor into `layer`, or a failed setup step.
+std::optional<ChildFailure> ReadReports(int fd, UniqueFd* layer) {
+  for (;;) {
+    ReportMessage message;
+    ssize_t n = recvmsg(fd, &message.header, MSG_CMSG_CLOEXEC);
+    if (n < 0 && errno == EINTR) continue;
+    if (n != sizeof(message.report)) return std::nullopt;  // end of file: the program was executed
+    const ChildFailure& report = message.report;
+    if (report.step == ChildStep::kUpperLayer && report.detail == kUpperLayerMessage) {
+      layer->Reset(message.Attached());
+      continue;
+    }
+    return report;
+  }
+}
+
+tl::unexpected<Error> SetupError(const ChildFailure& failure, const SandboxView& view) {
   std::string step = ChildStepName(failure.step);
-  if (failure.step == ChildStep::kMounts) step += " (" + mounts.Describe(failure.detail) + ")";
+  if (failure.step == ChildStep::kMounts) {
+    step += " (" + view.run_steps().Describe(failure.detail) + ")";
+  }
   return ErrnoError("sandbox setup failed while " + step, failure.error);
 }
 
@@ -66,17 +86,21 @@ void MarkEvent(int64_t* step_end_ns, ParentEvent event) {
 }  // namespace
 
 SandboxRunner::SandboxRunner(CgroupSystem cgroups, SeccompFilter seccomp, UniqueFd init_program,
-                             SandboxLimits limits, bool network)
+                             SandboxLimits limits, bool network, uid_t host_uid, gid_t host_gid)
     : cgroups_(std::move(cgroups)),
       seccomp_(std::move(seccomp)),
       init_program_(std::move(init_program)),
       limits_(limits),
       network_(network),
-      // Root inside; this process's user and group outside: files the code creates in the work
-      // folder belong to the caller.
-      uid_map_(fmt::format("0 {} 1", geteuid())),
-      gid_map_(fmt::format("0 {} 1", getegid())),
+      host_uid_(host_uid),
+      host_gid_(host_gid),
+      allowance_(limits.work_dir_bytes, limits.work_dir_files),
       name_prefix_(fmt::format("{}-{:x}", getpid(), reinterpret_cast<uintptr_t>(this))) {}
+
+void SandboxRunner::SetView(SandboxView view, const ConfinedFolder* work) {
+  view_.emplace(std::move(view));
+  work_ = work;
+}
 
 SandboxRunner::~SandboxRunner() {
   if (step_end_ns_ != nullptr) munmap(step_end_ns_, kStepTimeCount * sizeof(int64_t));
@@ -126,7 +150,8 @@ Result<std::unique_ptr<SandboxSlot>> SandboxRunner::TakeSlot() {
   }
   return SandboxSlot::Create(cgroups_, {fmt::format("{}-{}", name_prefix_, number),
                                         {limits_.memory_bytes, limits_.max_processes},
-                                        !network_});
+                                        !network_,
+                                        view_->namespace_fd()});
 }
 
 void SandboxRunner::ReturnSlot(std::unique_ptr<SandboxSlot> slot) {
@@ -145,11 +170,20 @@ Result<RunOutcome> SandboxRunner::Run(const SpawnSpec& spec, const RunLimits& li
   auto slot = TakeSlot();
   if (!slot) return tl::unexpected(slot.error());
   if (auto begun = (*slot)->BeginRun(); !begun) return tl::unexpected(begun.error());
-  auto outcome = RunInSlot(**slot, spec, limits, cancel, output);
+  UniqueFd layer;
+  auto outcome = RunInSlot(**slot, spec, limits, cancel, output, &layer);
   // The run's processes are all gone (RunInSlot reaps PID 1, whose exit took the rest).
   CgroupUsage usage = (*slot)->EndRun();
   ReturnSlot(std::move(*slot));
   if (!outcome) return outcome;
+  auto settled = SettleWorkFolder(std::move(layer));
+  if (!settled) {
+    outcome->note = "\ncodeexec could not carry the block's files into the work folder: " +
+                    settled.error().message();
+    if (outcome->exit_code == 0) outcome->exit_code = 1;
+  } else {
+    outcome->note = std::move(*settled);
+  }
   outcome->memory_limit_exceeded = usage.oom_kills > 0;
   outcome->process_limit_reached = usage.fork_failures > 0;
   outcome->peak_memory_bytes = usage.peak_memory_bytes;
@@ -157,12 +191,33 @@ Result<RunOutcome> SandboxRunner::Run(const SpawnSpec& spec, const RunLimits& li
   return outcome;
 }
 
+Result<std::string> SandboxRunner::SettleWorkFolder(UniqueFd layer) {
+  if (!view_->upper_layer()) {
+    auto scrubbed = ScrubSpecialFiles(*work_);
+    if (!scrubbed) return tl::unexpected(scrubbed.error());
+    return std::string();
+  }
+  if (!layer.valid()) return std::string();  // the setup failed before the code ran
+  auto report = ApplyUpperLayer(layer.get(), *work_, view_->work_owner(), view_->work_group(),
+                                allowance_.Budget());
+  if (!report) return tl::unexpected(report.error());
+  allowance_.Record(*report);
+  if (!report->full && report->dropped == 0) return std::string();
+  return fmt::format(
+      "\nThe work folder's limit was reached ({} more than it held at the start): writing more "
+      "fails with \"No space left on device\"{}. Delete files, or raise work_dir_size_limit and "
+      "work_dir_file_limit.",
+      allowance_.Describe(),
+      report->dropped == 0 ? ""
+                           : fmt::format(", and {} new entries were not kept", report->dropped));
+}
+
 Result<RunOutcome> SandboxRunner::RunInSlot(SandboxSlot& slot, const SpawnSpec& spec,
                                             const RunLimits& limits,
                                             const CancellationToken& cancel,
-                                            OutputCollector& output) {
-  Result<Pipe> out = MakePipe(), err = MakePipe(), failure = MakePipe(), status = MakePipe();
-  for (auto* pipe : {&out, &err, &failure, &status}) {
+                                            OutputCollector& output, UniqueFd* layer) {
+  Result<Pipe> out = MakePipe(), err = MakePipe(), report = MakeReportSocket(), status = MakePipe();
+  for (auto* pipe : {&out, &err, &report, &status}) {
     if (!*pipe) return tl::unexpected(pipe->error());
   }
   std::vector<char*> init_argv = {const_cast<char*>("codeexec-sandbox-init"),
@@ -170,20 +225,22 @@ Result<RunOutcome> SandboxRunner::RunInSlot(SandboxSlot& slot, const SpawnSpec& 
   for (const auto& arg : spec.argv) init_argv.push_back(const_cast<char*>(arg.c_str()));
   init_argv.push_back(nullptr);
 
+  std::string upper_options = allowance_.LayerOptions();
+  int maps_state = 0;
   ChildConfig config;
-  config.mounts = &*mounts_;
+  config.view = &*view_;
   config.seccomp = &seccomp_;
+  config.maps_state = &maps_state;
+  config.upper_options = upper_options.c_str();
   config.file_size = Limit(limits_.file_size_bytes);
   config.open_files = Limit(limits_.open_files);
   config.limit_cpu_time = limits_.cpu_time.count() > 0;
   config.cpu_time = Limit(static_cast<uint64_t>(limits_.cpu_time.count()));
-  config.uid_map = uid_map_.c_str();
-  config.gid_map = gid_map_.c_str();
   config.init_fd = init_program_.get();
   config.init_argv = init_argv.data();
   config.envp = spec.envp;
   config.cwd = spec.cwd.empty() ? nullptr : spec.cwd.c_str();
-  config.error_fd = failure->write.get();
+  config.report_fd = report->write.get();
   config.status_fd = status->write.get();
   config.stdout_fd = out->write.get();
   config.stderr_fd = err->write.get();
@@ -192,15 +249,21 @@ Result<RunOutcome> SandboxRunner::RunInSlot(SandboxSlot& slot, const SpawnSpec& 
   if (step_end_ns_ != nullptr) std::fill(step_end_ns_, step_end_ns_ + kStepTimeCount, 0);
   MarkEvent(step_end_ns_, kRunStart);
 
-  // The network namespace is the slot's (see SandboxSlot). The child shares this memory (config
-  // and init_argv stay alive until the error pipe has spoken) until it executes the init program.
+  // The network namespace is the slot's (see SandboxSlot). The child shares this memory (config,
+  // init_argv and maps_state stay alive until the report socket has spoken) until it executes
+  // the init program. Its id maps are written from the slot's thread as soon as it exists.
   int pidfd = -1;
   clone_args args{};
   args.flags = CLONE_VM | CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS |
                CLONE_NEWCGROUP | CLONE_PIDFD;
   args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
   args.exit_signal = SIGCHLD;
-  long pid = slot.Clone(args, RunSandboxChild, &config);
+  long pid = slot.Clone(args, RunSandboxChild, &config, [&](long child) {
+    bool mapped =
+        static_cast<bool>(WriteRootIdMaps(static_cast<pid_t>(child), host_uid_, host_gid_));
+    __atomic_store_n(&maps_state, mapped ? 1 : -1, __ATOMIC_RELEASE);
+    syscall(SYS_futex, &maps_state, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+  });
   MarkEvent(step_end_ns_, kCloned);
   if (pid < 0) {
     return ErrnoError(
@@ -208,11 +271,11 @@ Result<RunOutcome> SandboxRunner::RunInSlot(SandboxSlot& slot, const SpawnSpec& 
         "enabled)",
         static_cast<int>(-pid));
   }
-  for (auto* end : {&out->write, &err->write, &failure->write, &status->write}) end->Reset();
+  for (auto* end : {&out->write, &err->write, &report->write, &status->write}) end->Reset();
   // From here the child is owned: any early return kills and reaps it.
   ChildProcess child = ChildProcess::Adopt(static_cast<pid_t>(pid), UniqueFd(pidfd),
                                            std::move(out->read), std::move(err->read));
-  if (auto failed = ReadFailure(failure->read.get())) return SetupError(*failed, *mounts_);
+  if (auto failed = ReadReports(report->read.get(), layer)) return SetupError(*failed, *view_);
   MarkEvent(step_end_ns_, kExecSeen);
 
   // PID 1 of a namespace ignores SIGTERM from outside; only SIGKILL stops it, so skip the grace.

@@ -13,24 +13,28 @@
 #include <vector>
 
 #include "codeexec/sandbox_executor.h"
+#include "core/confined_folder.h"
 #include "local/command_line_core.h"
 #include "sandbox/cgroup.h"
-#include "sandbox/mount_plan.h"
 #include "sandbox/sandbox_slot.h"
+#include "sandbox/sandbox_view.h"
 #include "sandbox/seccomp_filter.h"
+#include "sandbox/upper_layer.h"
 
 namespace codeexec {
 
 class SandboxRunner final : public ProcessRunner {
  public:
-  // `init_program`: SealedInitProgram().
+  // `init_program`: SealedInitProgram(). `host_uid`/`host_gid`: the sandbox's root on the host.
   SandboxRunner(CgroupSystem cgroups, SeccompFilter seccomp, UniqueFd init_program,
-                SandboxLimits limits, bool network);
+                SandboxLimits limits, bool network, uid_t host_uid, gid_t host_gid);
   ~SandboxRunner() override;
 
-  // The file system view; set once, before the first Run (the work folder is known only after
-  // the core has created it).
-  void SetMountPlan(MountPlan plan) { mounts_.emplace(std::move(plan)); }
+  // The file system view and the work folder (which must outlive the runner); set once, before
+  // the first Run (the work folder is known only after the core has created it). After each run
+  // the upper layer is applied to `work` (with the view's upper_layer) or `work` is scrubbed of
+  // special files and setuid/setgid bits (without).
+  void SetView(SandboxView view, const ConfinedFolder* work);
 
   Result<RunOutcome> Run(const SpawnSpec& spec, const RunLimits& limits,
                          const CancellationToken& cancel, OutputCollector& output) override;
@@ -47,16 +51,25 @@ class SandboxRunner final : public ProcessRunner {
   Result<std::unique_ptr<SandboxSlot>> TakeSlot();
   void ReturnSlot(std::unique_ptr<SandboxSlot> slot);
   // One run, from the clone to PID 1 reaped.
+  // `layer` receives the run's upper layer, when the view has one.
   Result<RunOutcome> RunInSlot(SandboxSlot& slot, const SpawnSpec& spec, const RunLimits& limits,
-                               const CancellationToken& cancel, OutputCollector& output);
+                               const CancellationToken& cancel, OutputCollector& output,
+                               UniqueFd* layer);
+
+  // What the run left in the work folder: its upper layer applied (or the folder scrubbed); a
+  // note for the result when the code hit the work folder's limit.
+  Result<std::string> SettleWorkFolder(UniqueFd layer);
 
   CgroupSystem cgroups_;
   SeccompFilter seccomp_;
   UniqueFd init_program_;
   SandboxLimits limits_;
   bool network_;
-  std::optional<MountPlan> mounts_;
-  std::string uid_map_, gid_map_;
+  uid_t host_uid_;
+  gid_t host_gid_;
+  std::optional<SandboxView> view_;
+  const ConfinedFolder* work_ = nullptr;
+  WorkFolderAllowance allowance_;
   std::string name_prefix_;
   // EnableStepTimes: shared with the children; the child's steps, then the parent's events.
   UniqueFd step_times_file_;

@@ -65,16 +65,23 @@ Result<std::unique_ptr<SandboxSlot>> SandboxSlot::Create(const CgroupSystem& cgr
   Result<void> ready;
   slot->OnThread([&] {
     if (slot->options_.own_network) ready = EnterEmptyNetwork();
-    if (!ready || cgroups.v2()) return;
-    CgroupLimits limits = slot->options_.limits;
-    if (limits.max_processes > 0) ++limits.max_processes;  // this thread is counted there too
-    auto leaf = cgroups.CreateLeaf(slot->options_.name, limits);
-    if (!leaf) {
-      ready = tl::unexpected(leaf.error());
-      return;
+    if (ready && !cgroups.v2()) {
+      CgroupLimits limits = slot->options_.limits;
+      if (limits.max_processes > 0) ++limits.max_processes;  // this thread is counted there too
+      auto leaf = cgroups.CreateLeaf(slot->options_.name, limits);
+      if (!leaf) {
+        ready = tl::unexpected(leaf.error());
+        return;
+      }
+      ready = leaf->AddThread(static_cast<pid_t>(syscall(SYS_gettid)));
+      slot->slot_cgroup_.emplace(std::move(*leaf));
     }
-    ready = leaf->AddThread(static_cast<pid_t>(syscall(SYS_gettid)));
-    slot->slot_cgroup_.emplace(std::move(*leaf));
+    // Last: the view's namespace has none of the host's paths (/sys/fs/cgroup among them). A
+    // thread may change its mount namespace once it no longer shares its file system state.
+    if (ready && slot->options_.mount_namespace >= 0 &&
+        (unshare(CLONE_FS) != 0 || setns(slot->options_.mount_namespace, CLONE_NEWNS) != 0)) {
+      ready = ErrnoError("cannot enter the sandbox's mount namespace", errno);
+    }
   });
   if (!ready) return tl::unexpected(ready.error());
   return slot;
@@ -131,7 +138,8 @@ Result<void> SandboxSlot::BeginRun() {
   return {};
 }
 
-long SandboxSlot::Clone(clone_args args, int (*fn)(void*), void* arg) {
+long SandboxSlot::Clone(clone_args args, int (*fn)(void*), void* arg,
+                        const std::function<void(long pid)>& after) {
   if (run_cgroup_fd_.valid()) {
     args.flags |= CLONE_INTO_CGROUP;
     args.cgroup = static_cast<uint64_t>(run_cgroup_fd_.get());
@@ -139,7 +147,10 @@ long SandboxSlot::Clone(clone_args args, int (*fn)(void*), void* arg) {
   args.stack = reinterpret_cast<uint64_t>(stack_) + kGuardSize;
   args.stack_size = kStackSize - kGuardSize;
   long pid = -1;
-  OnThread([&] { pid = RawClone3(&args, fn, arg); });
+  OnThread([&] {
+    pid = RawClone3(&args, fn, arg);
+    if (pid > 0) after(pid);
+  });
   return pid;
 }
 

@@ -35,11 +35,12 @@ class SandboxSlot {
   struct Options {
     std::string name;  // unique among live slots: the cgroup's name
     CgroupLimits limits;
-    bool own_network = true;  // false: the sandboxes share the host's network
+    bool own_network = true;   // false: the sandboxes share the host's network
+    int mount_namespace = -1;  // SandboxView's: entered by the thread, copied by each sandbox
   };
 
   // Starts the thread, moves it into a new network namespace with loopback up (when
-  // own_network) and, on cgroup v1, into the slot's cgroup.
+  // own_network), on cgroup v1 into the slot's cgroup, and into the view's mount namespace.
   static Result<std::unique_ptr<SandboxSlot>> Create(const CgroupSystem& cgroups, Options options);
   SandboxSlot(const SandboxSlot&) = delete;
   SandboxSlot& operator=(const SandboxSlot&) = delete;
@@ -50,10 +51,13 @@ class SandboxSlot {
   // Starts a run's accounting.
   Result<void> BeginRun();
   // clone3 with `args` on the slot's thread, on the slot's stack (on v2 placed into the run's
-  // cgroup): the child runs fn(arg) and exits with its result. Returns at once, with the child's
-  // pid or -errno. The child may use the stack until it executes a program or exits: the next
-  // Clone must wait for that (a run reaps its child before the slot is used again).
-  long Clone(clone_args args, int (*fn)(void*), void* arg);
+  // cgroup): the child runs fn(arg) and exits with its result. Then, still on the slot's thread,
+  // `after(pid)` runs when the clone succeeded (to write the child's id maps from the host's
+  // namespaces). Returns the child's pid or -errno. The child may use the stack until it executes
+  // a program or exits: the next Clone must wait for that (a run reaps its child before the slot
+  // is used again).
+  long Clone(clone_args args, int (*fn)(void*), void* arg,
+             const std::function<void(long pid)>& after);
   // The run's usage. Afterwards nothing of the run is left in the cgroup (anything left is
   // killed, and the slot then reports itself not reusable).
   CgroupUsage EndRun();

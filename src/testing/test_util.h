@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -35,6 +36,12 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// The whole contents of `path` ("" when it cannot be read).
+inline std::string ReadWholeFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
 
 // True once `pid` is dead: gone, or a zombie waiting for init to reap it (some init processes
 // reap late). Waits up to a second for a dying process.

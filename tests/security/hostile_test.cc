@@ -25,6 +25,7 @@
 #include "codeexec/sandbox_executor.h"
 #include "command.h"
 #include "docker_test_util.h"
+#include "host_snapshot.h"
 #include "hostile_cases.h"
 
 namespace codeexec {
@@ -172,14 +173,13 @@ class Executors : public ::testing::Environment {
 Executors* Executors::instance =
     static_cast<Executors*>(::testing::AddGlobalTestEnvironment(new Executors));
 
-std::string HostFingerprint() {
-  std::ifstream hostname("/proc/sys/kernel/hostname");
-  std::string name;
-  hostname >> name;
+// The host as hostile code could change it (host_snapshot.h), and paths no case may create.
+testing::HostSnapshot HostState() {
+  testing::HostSnapshot state = testing::HostSnapshot::Take();
   for (const char* path : {"/x", "/usr/x", "/etc/x", "/bin/x"}) {
-    name += fs::exists(path) ? " 1" : " 0";
+    state.entries[std::string("path ") + path] = fs::exists(path) ? "exists" : "";
   }
-  return name;
+  return state;
 }
 
 class HostileTest : public ::testing::TestWithParam<HostileRun> {
@@ -205,7 +205,7 @@ class HostileTest : public ::testing::TestWithParam<HostileRun> {
 
 TEST_P(HostileTest, IsContained) {
   const HostileRun& run = GetParam();
-  std::string before = HostFingerprint();
+  testing::HostSnapshot before = HostState();
   auto result = executor_->ExecuteCodeBlocks(run.c.blocks);
   ASSERT_TRUE(result) << result.error().ToString();
   const hostile::Expect& expect = run.target == Target::kSandbox  ? run.c.sandbox
@@ -213,7 +213,7 @@ TEST_P(HostileTest, IsContained) {
                                                                   : run.c.local;
   expect(*result);
 
-  EXPECT_EQ(HostFingerprint(), before) << "the host changed";
+  EXPECT_EQ(HostState().ChangesSince(before), "") << "the host changed";
   auto leftovers = testing::RunCommand({"/usr/bin/pgrep", "-af", kMarker});
   EXPECT_EQ(leftovers.stdout_text, "") << "a process outlived the run";
   auto again = executor_->ExecuteCodeBlocks({{"sh", "echo alive"}});

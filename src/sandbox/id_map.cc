@@ -1,0 +1,97 @@
+#include "sandbox/id_map.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+
+namespace codeexec {
+namespace {
+
+// Writes `text` to /proc/PID/NAME. Uses a fixed buffer for the path: callable between a clone
+// and the child's exec without allocating.
+bool WriteProcFile(pid_t pid, const char* name, const char* text, std::size_t length) {
+  char path[64];
+  std::snprintf(path, sizeof(path), "/proc/%d/%s", static_cast<int>(pid), name);
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool ok = write(fd, text, length) == static_cast<ssize_t>(length);
+  close(fd);
+  return ok;
+}
+
+bool WriteMap(pid_t pid, const char* name, unsigned inside, unsigned host) {
+  char map[64];
+  int length = std::snprintf(map, sizeof(map), "%u %u 1\n", inside, host);
+  return length > 0 && WriteProcFile(pid, name, map, static_cast<std::size_t>(length));
+}
+
+}  // namespace
+
+Result<void> WriteRootIdMaps(pid_t pid, uid_t host_uid, gid_t host_gid) {
+  // setgroups stays allowed: the child drops its supplementary groups with it (they are still the
+  // runner's, the host's root group among them), then drops the capability to call it again.
+  if (!WriteMap(pid, "uid_map", 0, host_uid) || !WriteMap(pid, "gid_map", 0, host_gid)) {
+    return ErrnoError("cannot write the sandbox's user and group id maps", errno);
+  }
+  return {};
+}
+
+Result<UniqueFd> MakeUserNamespace(uid_t inside_uid, uid_t host_uid, gid_t inside_gid,
+                                   gid_t host_gid) {
+  int ready[2], release[2];
+  if (pipe2(ready, O_CLOEXEC) < 0) return ErrnoError("pipe2", errno);
+  if (pipe2(release, O_CLOEXEC) < 0) {
+    close(ready[0]);
+    close(ready[1]);
+    return ErrnoError("pipe2", errno);
+  }
+  // A fork-like clone: the child only reads a pipe and exits (async-signal-safe in a
+  // multi-threaded process), living just long enough for its namespace to be mapped and opened.
+  long pid = syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
+  if (pid == 0) {
+    char byte = 0;
+    close(ready[0]);
+    close(release[1]);
+    [[maybe_unused]] ssize_t written = write(ready[1], &byte, 1);
+    [[maybe_unused]] ssize_t got = read(release[0], &byte, 1);
+    syscall(SYS_exit_group, 0);
+  }
+  int saved = errno;
+  close(ready[1]);
+  close(release[0]);
+  UniqueFd release_fd(release[1]), ready_fd(ready[0]);
+  if (pid < 0) return ErrnoError("cannot create a user namespace (clone)", saved);
+  auto reap = [&] {
+    release_fd.Reset();
+    int status;
+    while (waitpid(static_cast<pid_t>(pid), &status, __WALL) < 0 && errno == EINTR) {
+    }
+  };
+  char byte;
+  ssize_t got;
+  do {
+    got = read(ready_fd.get(), &byte, 1);
+  } while (got < 0 && errno == EINTR);
+  bool mapped = got == 1 && WriteMap(static_cast<pid_t>(pid), "uid_map", inside_uid, host_uid) &&
+                WriteMap(static_cast<pid_t>(pid), "gid_map", inside_gid, host_gid);
+  saved = errno;
+  UniqueFd ns;
+  if (mapped) {
+    ns.Reset(open(fmt::format("/proc/{}/ns/user", pid).c_str(), O_RDONLY | O_CLOEXEC));
+    saved = errno;
+  }
+  reap();
+  if (!mapped || !ns.valid()) {
+    return ErrnoError("cannot map the user namespace for the work folder's idmapped mount", saved);
+  }
+  return ns;
+}
+
+}  // namespace codeexec

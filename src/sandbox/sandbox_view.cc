@@ -1,0 +1,393 @@
+#include "sandbox/sandbox_view.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <linux/mount.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <thread>
+
+#include "core/work_folder.h"
+#include "sandbox/id_map.h"
+
+namespace codeexec {
+namespace {
+
+namespace fs = std::filesystem;
+
+// /etc entries code may need (name resolution, the dynamic linker, certificates, locales,
+// interpreters' configuration), and never secrets such as shadow files or private keys. Files
+// are copied when the executor starts; folders are bound read-only.
+constexpr const char* kEtcAllowlist[] = {
+    "passwd",
+    "group",
+    "hosts",
+    "hostname",
+    "resolv.conf",
+    "nsswitch.conf",
+    "host.conf",
+    "gai.conf",
+    "ld.so.cache",
+    "ld.so.conf",
+    "ld.so.conf.d",
+    "localtime",
+    "timezone",
+    "alternatives",
+    "ssl/certs",
+    "ssl/openssl.cnf",
+    "ca-certificates",
+    "ca-certificates.conf",
+    "mime.types",
+    "protocols",
+    "services",
+    "os-release",
+    "debian_version",
+    "environment",
+    "bash.bashrc",
+    "profile",
+    "inputrc",
+    "fonts",
+    "matplotlibrc",
+    "python3",
+    "python3.11",
+    "R",
+    "perl",
+    "php",
+    "java-17-openjdk",
+    "java-21-openjdk",
+    "magic",
+    "locale.alias",
+    "locale.gen",
+    "default",
+    "subversion",
+    "gitconfig",
+    "npmrc",
+    "xdg",
+    "mailcap",
+};
+
+constexpr const char* kDevices[] = {"null", "zero", "full", "random", "urandom"};
+
+// /proc entries as container runtimes treat them (runc's defaults): files masked by /dev/null,
+// folders by an empty read-only tmpfs, and the kernel's knobs read-only.
+constexpr const char* kProcMaskedFiles[] = {
+    "kcore", "keys", "timer_list", "timer_stats", "sched_debug", "latency_stats", "sysrq-trigger"};
+constexpr const char* kProcMaskedFolders[] = {"acpi", "asound", "scsi"};
+constexpr const char* kProcReadOnly[] = {"sys", "bus", "fs", "irq"};
+
+// Where the template keeps the idmapped work folder: under the mount point of /dev/shm, which
+// each run covers with a tmpfs of its own once it has opened the folder.
+constexpr const char* kLower = "/dev/shm";
+constexpr std::size_t kMaxEtcFile = 8 << 20;
+
+// The flags a bind remount must keep: in a user namespace the kernel refuses to drop flags that
+// the original mount has (they are locked).
+unsigned long LockedFlags(const fs::path& path) {
+  struct statvfs st;
+  if (statvfs(path.c_str(), &st) != 0) return 0;
+  unsigned long flags = 0;
+  if (st.f_flag & ST_NOSUID) flags |= MS_NOSUID;
+  if (st.f_flag & ST_NODEV) flags |= MS_NODEV;
+  if (st.f_flag & ST_NOEXEC) flags |= MS_NOEXEC;
+  if (st.f_flag & ST_NOATIME) flags |= MS_NOATIME;
+  if (st.f_flag & ST_NODIRATIME) flags |= MS_NODIRATIME;
+  if (st.f_flag & ST_RELATIME) flags |= MS_RELATIME;
+  return flags;
+}
+
+bool UnderTmp(const fs::path& path) {
+  auto part = path.begin();
+  return part != path.end() && ++part != path.end() && *part == "tmp";
+}
+
+// The mounting done on the template's thread, each step checked with what it was doing.
+class TemplateBuilder {
+ public:
+  TemplateBuilder(const SandboxViewOptions& options, fs::path root, uid_t owner, gid_t group)
+      : options_(options), root_(std::move(root)), owner_(owner), group_(group) {}
+
+  Result<UniqueFd> Build();
+
+ private:
+  Result<void> Check(bool ok, std::string_view what) {
+    if (ok) return {};
+    return ErrnoError(fmt::format("cannot build the sandbox's file system ({})", what), errno);
+  }
+  fs::path Inside(const fs::path& path) const { return root_ / path.relative_path(); }
+  Result<void> MakeDirs(const fs::path& dir) {
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) errno = ec.value();
+    return Check(!ec, "create " + dir.string());
+  }
+  Result<void> MakeFile(const fs::path& file) {
+    if (auto dirs = MakeDirs(file.parent_path()); !dirs) return dirs;
+    int fd = open(file.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    return Check(fd >= 0 && close(fd) == 0, "create " + file.string());
+  }
+  // Binds `source` (a host path) read-only at `target` inside the root.
+  Result<void> BindReadOnly(const fs::path& source, const fs::path& target,
+                            unsigned long extra = MS_NOSUID | MS_NODEV) {
+    std::string at = target.string();
+    if (auto ok = Check(mount(source.c_str(), at.c_str(), nullptr, MS_BIND | MS_REC, nullptr) == 0,
+                        "bind " + source.string());
+        !ok) {
+      return ok;
+    }
+    return Check(
+        mount(nullptr, at.c_str(), nullptr,
+              MS_BIND | MS_REMOUNT | MS_RDONLY | extra | LockedFlags(source), nullptr) == 0,
+        "make " + source.string() + " read-only");
+  }
+  Result<void> TopLevel();
+  Result<void> Etc();
+  Result<void> Dev();
+  Result<void> Work();
+  Result<void> PivotAndOpen(UniqueFd* ns);
+
+  const SandboxViewOptions& options_;
+  fs::path root_;
+  uid_t owner_;
+  gid_t group_;
+};
+
+Result<void> TemplateBuilder::TopLevel() {
+  for (const char* dir : {"usr", "etc", "proc", "dev/shm", "tmp"}) {
+    if (auto made = MakeDirs(root_ / dir); !made) return made;
+  }
+  std::error_code probe;
+  for (const char* top : {"/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"}) {
+    if (fs::is_symlink(top, probe)) {
+      fs::path target = fs::read_symlink(top, probe);
+      if (auto ok = Check(symlink(target.c_str(), Inside(top).c_str()) == 0, top); !ok) return ok;
+    } else if (fs::is_directory(top, probe)) {
+      if (auto made = MakeDirs(Inside(top)); !made) return made;
+      if (auto bound = BindReadOnly(top, Inside(top)); !bound) return bound;
+    }
+  }
+  if (auto bound = BindReadOnly("/usr", Inside("/usr")); !bound) return bound;
+  for (const fs::path& path : options_.read_only_paths) {
+    auto made = fs::is_directory(path, probe) ? MakeDirs(Inside(path)) : MakeFile(Inside(path));
+    if (!made) return made;
+    if (auto bound = BindReadOnly(path, Inside(path)); !bound) return bound;
+  }
+  // Only so that each sandbox may mount its own /proc over it (see the header).
+  std::string proc = Inside("/proc").string();
+  return Check(mount("/proc", proc.c_str(), nullptr, MS_BIND, nullptr) == 0 &&
+                   mount(nullptr, proc.c_str(), nullptr,
+                         MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) == 0,
+               "bind /proc");
+}
+
+Result<void> TemplateBuilder::Etc() {
+  for (const char* name : kEtcAllowlist) {
+    fs::path source = fs::path("/etc") / name;
+    fs::path target = Inside(source);
+    struct stat st;
+    if (lstat(source.c_str(), &st) != 0) continue;
+    if (auto dirs = MakeDirs(target.parent_path()); !dirs) return dirs;
+    if (S_ISLNK(st.st_mode)) {
+      std::error_code ec;
+      fs::path link = fs::read_symlink(source, ec);
+      if (auto ok = Check(!ec && symlink(link.c_str(), target.c_str()) == 0, source.string());
+          !ok) {
+        return ok;
+      }
+    } else if (S_ISDIR(st.st_mode)) {
+      if (auto made = MakeDirs(target); !made) return made;
+      if (auto bound = BindReadOnly(source, target); !bound) return bound;
+    } else if (S_ISREG(st.st_mode) && static_cast<std::size_t>(st.st_size) <= kMaxEtcFile) {
+      std::error_code ec;
+      fs::copy_file(source, target, fs::copy_options::overwrite_existing, ec);
+      if (ec) errno = ec.value();
+      if (auto ok = Check(!ec && chmod(target.c_str(), st.st_mode & 0755) == 0, source.string());
+          !ok) {
+        return ok;
+      }
+    }
+  }
+  return {};
+}
+
+Result<void> TemplateBuilder::Dev() {
+  fs::path dev = Inside("/dev");
+  for (const char* name : kDevices) {
+    fs::path target = dev / name;
+    if (auto made = MakeFile(target); !made) return made;
+    // Read-only binds: the devices work (a device node is written through, whatever its
+    // mount), but their modes and owners cannot change.
+    if (auto bound = BindReadOnly(fs::path("/dev") / name, target, MS_NOSUID | MS_NOEXEC); !bound) {
+      return bound;
+    }
+  }
+  for (auto [name, target] : {std::pair{"fd", "/proc/self/fd"},
+                              {"stdin", "/proc/self/fd/0"},
+                              {"stdout", "/proc/self/fd/1"},
+                              {"stderr", "/proc/self/fd/2"}}) {
+    if (auto ok = Check(symlink(target, (dev / name).c_str()) == 0, name); !ok) return ok;
+  }
+  return {};
+}
+
+// The work folder, idmapped: its owner on disk appears as the sandbox's root (host_uid).
+Result<void> TemplateBuilder::Work() {
+  auto ns = MakeUserNamespace(owner_, options_.host_uid, group_, options_.host_gid);
+  if (!ns) return tl::unexpected(ns.error());
+  UniqueFd tree(static_cast<int>(syscall(SYS_open_tree, AT_FDCWD, options_.work_dir.c_str(),
+                                         OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)));
+  if (auto ok = Check(tree.valid(), "clone the work folder's mount"); !ok) return ok;
+  mount_attr attr{};
+  attr.attr_set = MOUNT_ATTR_IDMAP | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+  attr.userns_fd = static_cast<uint64_t>(ns->get());
+  if (syscall(SYS_mount_setattr, tree.get(), "", AT_EMPTY_PATH, &attr, sizeof(attr)) != 0) {
+    int error = errno;
+    return MakeError(
+        ErrorCode::kUnavailable,
+        fmt::format("the sandbox cannot show the work folder {} to its unprivileged user: this "
+                    "file system does not support idmapped mounts ({}). Choose a work folder on "
+                    "ext4, xfs, btrfs or tmpfs.",
+                    options_.work_dir.string(), std::strerror(error)));
+  }
+  std::string lower = Inside(kLower).string();
+  if (auto ok = Check(syscall(SYS_move_mount, tree.get(), "", AT_FDCWD, lower.c_str(),
+                              MOVE_MOUNT_F_EMPTY_PATH) == 0,
+                      "mount the work folder");
+      !ok) {
+    return ok;
+  }
+  // Outside /tmp the folder's mount point is part of the read-only root; under /tmp each run makes
+  // it in its fresh /tmp.
+  if (!UnderTmp(options_.work_dir)) return MakeDirs(Inside(options_.work_dir));
+  return {};
+}
+
+Result<void> TemplateBuilder::PivotAndOpen(UniqueFd* ns) {
+  std::string root = root_.string();
+  if (auto ok = Check(mount(nullptr, root.c_str(), nullptr,
+                            MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, nullptr) == 0,
+                      "make the root read-only");
+      !ok) {
+    return ok;
+  }
+  // pivot_root(".", ".") stacks the old root under the new one; detaching it leaves only the
+  // view.
+  if (auto ok = Check(chdir(root.c_str()) == 0 && syscall(SYS_pivot_root, ".", ".") == 0 &&
+                          umount2(".", MNT_DETACH) == 0 && chdir("/") == 0,
+                      "pivot_root");
+      !ok) {
+    return ok;
+  }
+  ns->Reset(open("/proc/thread-self/ns/mnt", O_RDONLY | O_CLOEXEC));
+  return Check(ns->valid(), "open the mount namespace");
+}
+
+Result<UniqueFd> TemplateBuilder::Build() {
+  if (auto ok = Check(unshare(CLONE_FS | CLONE_NEWNS) == 0, "unshare"); !ok) {
+    return tl::unexpected(ok.error());
+  }
+  // Nothing mounted here may propagate back to the host.
+  std::string root = root_.string();
+  if (auto ok = Check(mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0 &&
+                          mount("tmpfs", root.c_str(), "tmpfs", MS_NOSUID | MS_NODEV,
+                                "mode=0755,size=16m,nr_inodes=16384") == 0,
+                      "mount the root");
+      !ok) {
+    return tl::unexpected(ok.error());
+  }
+  for (auto step : {&TemplateBuilder::TopLevel, &TemplateBuilder::Etc, &TemplateBuilder::Dev,
+                    &TemplateBuilder::Work}) {
+    if (auto done = (this->*step)(); !done) return tl::unexpected(done.error());
+  }
+  UniqueFd ns;
+  if (auto pivoted = PivotAndOpen(&ns); !pivoted) return tl::unexpected(pivoted.error());
+  return ns;
+}
+
+// What each run mounts for itself (see the header).
+void AddRunSteps(const SandboxViewOptions& options, MountSteps& run) {
+  constexpr unsigned long kProcFlags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+  run.Mount("proc", "/proc", "proc", kProcFlags);
+  std::error_code probe;
+  for (const char* name : kProcMaskedFiles) {
+    fs::path path = fs::path("/proc") / name;
+    if (fs::exists(path, probe)) run.Bind("/dev/null", path.string());
+  }
+  for (const char* name : kProcMaskedFolders) {
+    fs::path path = fs::path("/proc") / name;
+    if (fs::is_directory(path, probe)) {
+      run.Mount("tmpfs", path.string(), "tmpfs", MS_RDONLY | kProcFlags, "size=4k,mode=0555");
+    }
+  }
+  for (const char* name : kProcReadOnly) {
+    fs::path path = fs::path("/proc") / name;
+    if (!fs::exists(path, probe)) continue;
+    run.Bind(path.string(), path.string(), MS_REC);
+    run.Remount(path.string(), MS_RDONLY | kProcFlags);
+  }
+  // The work folder's layers are opened before the run's own /tmp and /dev/shm cover where they
+  // are mounted, and named through their descriptors from then on: code sees neither.
+  run.Keep(kLower, 0);
+  if (options.upper_layer) {
+    run.Upper("/tmp", MS_NOSUID | MS_NODEV);
+    run.Mkdir("/tmp/upper");
+    run.Mkdir("/tmp/work");
+    run.Keep("/tmp", 1);
+  }
+  std::string tmpfs = fmt::format("mode=1777,size={},nr_inodes=65536", options.tmp_bytes);
+  run.Mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, tmpfs);
+  run.Mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, tmpfs);
+  if (UnderTmp(options.work_dir)) {
+    fs::path current = "/";
+    for (const auto& part : options.work_dir.relative_path()) run.Mkdir((current /= part).string());
+  }
+  if (options.upper_layer) {
+    run.Overlay(options.work_dir.string(), MS_NOSUID | MS_NODEV);
+  } else {
+    run.BindKept(options.work_dir.string());
+  }
+}
+
+}  // namespace
+
+Result<SandboxView> SandboxView::Build(const SandboxViewOptions& options) {
+  struct stat work;
+  if (stat(options.work_dir.c_str(), &work) != 0) {
+    return ErrnoError("cannot look at the work folder " + options.work_dir.string(), errno);
+  }
+  for (const auto& path : options.read_only_paths) {
+    std::error_code probe;
+    if (!path.is_absolute() || !fs::exists(path, probe)) {
+      return MakeError(
+          ErrorCode::kInvalidArgument,
+          fmt::format("read_only_paths: {} is not an existing absolute path", path.string()));
+    }
+  }
+  // The root is a tmpfs mounted, in the template's namespace only, on an empty host folder that
+  // is removed again once the namespace has pivoted away from it.
+  auto base = MakeTempFolder("codeexec-view");
+  if (!base) return tl::unexpected(base.error());
+  Result<UniqueFd> ns = MakeError(ErrorCode::kInternal, "the template thread did not run");
+  std::thread([&] {
+    TemplateBuilder builder(options, *base, work.st_uid, work.st_gid);
+    ns = builder.Build();
+  }).join();
+  rmdir(base->c_str());
+  if (!ns) return tl::unexpected(ns.error());
+
+  SandboxView view;
+  view.namespace_ = std::move(*ns);
+  view.upper_layer_ = options.upper_layer;
+  view.work_owner_ = work.st_uid;
+  view.work_group_ = work.st_gid;
+  AddRunSteps(options, view.run_steps_);
+  return view;
+}
+
+}  // namespace codeexec
