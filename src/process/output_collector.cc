@@ -19,9 +19,14 @@ std::size_t IncompleteTail(std::string_view bytes) {
   return 0;
 }
 
+TextKind KindOf(OutputStream stream) {
+  return stream == OutputStream::kStdout ? TextKind::kStdout : TextKind::kStderr;
+}
+
 }  // namespace
 
-OutputCollector::OutputCollector(std::size_t limit) : limit_(limit) {}
+OutputCollector::OutputCollector(std::size_t limit, TextSink sink)
+    : limit_(limit), sink_(std::move(sink)) {}
 
 void OutputCollector::Append(OutputStream stream, std::string_view bytes) {
   total_bytes_ += bytes.size();
@@ -42,31 +47,49 @@ void OutputCollector::Append(OutputStream stream, std::string_view bytes) {
     bytes = bytes.substr(0, Utf8CutPoint(bytes, room));
     truncated_ = true;
   }
-  Keep(stream == OutputStream::kStdout ? Source::kStdout : Source::kStderr, bytes);
+  Keep(KindOf(stream), bytes);
   kept_stream_bytes_ += bytes.size();
-  if (truncated_) {
-    cut_at_ = output_.size();
-    pending_ = {};
-  }
+  if (truncated_) pending_ = {};
 }
 
 void OutputCollector::AppendNote(std::string_view note) {
   FlushPending(OutputStream::kStdout);
   FlushPending(OutputStream::kStderr);
-  Keep(Source::kNote, note);
+  AddTruncationNote();
+  Keep(TextKind::kNote, note);
+}
+
+void OutputCollector::BeginBlock() {
+  if (block_ >= 0) EndBlock();
+  ++block_;
+}
+
+void OutputCollector::EndBlock() {
+  FlushPending(OutputStream::kStdout);
+  FlushPending(OutputStream::kStderr);
+  AddTruncationNote();
 }
 
 bool OutputCollector::AtLineStart() const { return output_.empty() || output_.back() == '\n'; }
 
-void OutputCollector::Keep(Source source, std::string_view bytes) {
+void OutputCollector::Keep(TextKind kind, std::string_view bytes) {
   if (bytes.empty()) return;
-  if (!segments_.empty() && segments_.back().source == source &&
-      segments_.back().end == output_.size()) {
-    segments_.back().end += bytes.size();
-  } else {
-    segments_.push_back({source, output_.size(), output_.size() + bytes.size()});
-  }
+  std::size_t begin = output_.size();
   output_.append(bytes);
+  // Valid UTF-8 from here on: pieces only ever end at a character's end (or a stream's), so
+  // repairing each piece alone repairs the whole alike.
+  if (ValidUtf8Prefix(bytes) != bytes.size()) {
+    std::string repaired(bytes);
+    SanitizeUtf8(repaired);
+    output_.replace(begin, bytes.size(), repaired);
+  }
+  if (!segments_.empty() && segments_.back().kind == kind && segments_.back().end == begin &&
+      segments_.back().block == block_) {
+    segments_.back().end = output_.size();
+  } else {
+    segments_.push_back({kind, begin, output_.size(), block_});
+  }
+  if (sink_) sink_(kind, std::string_view(output_).substr(begin));
 }
 
 void OutputCollector::FlushPending(OutputStream stream) {
@@ -74,15 +97,21 @@ void OutputCollector::FlushPending(OutputStream stream) {
   if (pending.empty()) return;
   std::string bytes;
   bytes.swap(pending);
-  // An incomplete character at the end of a stream stays incomplete: keep it for SanitizeUtf8
-  // to replace, unless it no longer fits.
+  // An incomplete character at the end of a stream stays incomplete: Keep replaces it, unless it
+  // no longer fits.
   if (kept_stream_bytes_ + bytes.size() > limit_) {
     truncated_ = true;
-    cut_at_ = output_.size();
     return;
   }
-  Keep(stream == OutputStream::kStdout ? Source::kStdout : Source::kStderr, bytes);
+  Keep(KindOf(stream), bytes);
   kept_stream_bytes_ += bytes.size();
+}
+
+void OutputCollector::AddTruncationNote() {
+  if (!truncated_ || truncation_noted_) return;
+  truncation_noted_ = true;
+  Keep(TextKind::kNote, fmt::format("{}[output truncated: {} bytes printed, the first {} kept]\n",
+                                    AtLineStart() ? "" : "\n", total_bytes_, kept_stream_bytes_));
 }
 
 void OutputCollector::FinishInto(CodeResult& result) {
@@ -98,25 +127,22 @@ void OutputCollector::FinishInto(CodeResult& result) {
 }
 
 CollectedOutput OutputCollector::Finish() {
-  FlushPending(OutputStream::kStdout);
-  FlushPending(OutputStream::kStderr);
+  EndBlock();
   CollectedOutput result;
   result.truncated = truncated_;
+  result.blocks.resize(static_cast<std::size_t>(block_ + 1));
   for (const Segment& segment : segments_) {
     std::string_view text(output_.data() + segment.begin, segment.end - segment.begin);
-    if (segment.source == Source::kStdout) result.stdout_text.append(text);
-    if (segment.source == Source::kStderr) result.stderr_text.append(text);
-  }
-  if (truncated_) {
-    std::string note = fmt::format("{}[output truncated: {} bytes printed, the first {} kept]\n",
-                                   cut_at_ == 0 || output_[cut_at_ - 1] == '\n' ? "" : "\n",
-                                   total_bytes_, kept_stream_bytes_);
-    output_.insert(cut_at_, note);
+    std::vector<CollectedText*> into = {&result};
+    if (segment.block >= 0) into.push_back(&result.blocks[static_cast<std::size_t>(segment.block)]);
+    for (CollectedText* target : into) {
+      if (segment.kind == TextKind::kStdout) target->stdout_text.append(text);
+      if (segment.kind == TextKind::kStderr) target->stderr_text.append(text);
+      if (target != &result) target->output.append(text);
+    }
   }
   result.output = std::move(output_);
-  SanitizeUtf8(result.output);
-  SanitizeUtf8(result.stdout_text);
-  SanitizeUtf8(result.stderr_text);
+  output_.clear();
   segments_.clear();
   return result;
 }

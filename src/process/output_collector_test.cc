@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 namespace codeexec {
 namespace {
 
@@ -69,6 +72,53 @@ TEST(OutputCollector, MemoryStaysBoundedWhateverIsPrinted) {
   EXPECT_EQ(out.stdout_text.size(), 1000u);
   EXPECT_LT(out.output.size(), 1100u);
   EXPECT_EQ(collector.total_bytes(), 200u * 65536u);
+}
+
+TEST(OutputCollector, TheSinkSeesExactlyWhatIsKeptAsItIsKept) {
+  std::string seen, stdout_seen;
+  std::vector<std::string> pieces;
+  OutputCollector collector(12, [&](TextKind kind, std::string_view text) {
+    seen.append(text);
+    if (kind == TextKind::kStdout) stdout_seen.append(text);
+    pieces.emplace_back(text);
+  });
+  collector.Append(OutputStream::kStdout, "a\xE2\x82");  // half a euro sign: held back
+  EXPECT_EQ(seen, "a");
+  collector.Append(OutputStream::kStderr, "\xFF!");  // invalid, repaired at once
+  collector.Append(OutputStream::kStdout, "\xAC and much more than fits");
+  collector.AppendNote("\nTimeout");
+  auto out = collector.Finish();
+  EXPECT_EQ(seen, out.output);
+  EXPECT_EQ(stdout_seen, out.stdout_text);
+  EXPECT_EQ(pieces[1], "\xEF\xBF\xBD!");
+  EXPECT_EQ(pieces[2], "\xE2\x82\xAC and m");  // 12 bytes kept in all
+  EXPECT_NE(out.output.find("[output truncated:"), std::string::npos);
+  EXPECT_TRUE(out.output.ends_with("\nTimeout"));
+}
+
+TEST(OutputCollector, GivesEachBlockItsOwnOutput) {
+  OutputCollector collector(100);
+  collector.BeginBlock();
+  collector.Append(OutputStream::kStdout, "one\n");
+  collector.BeginBlock();
+  collector.Append(OutputStream::kStderr, "two\n");
+  collector.AppendNote("\nTimeout");
+  auto out = collector.Finish();
+  ASSERT_EQ(out.blocks.size(), 2u);
+  EXPECT_EQ(out.blocks[0].output, "one\n");
+  EXPECT_EQ(out.blocks[0].stdout_text, "one\n");
+  EXPECT_EQ(out.blocks[1].output, "two\n\nTimeout");
+  EXPECT_EQ(out.blocks[1].stderr_text, "two\n");
+  EXPECT_EQ(out.output, "one\ntwo\n\nTimeout");
+}
+
+TEST(OutputCollector, ACharacterLeftIncompleteEndsItsBlockAsAReplacement) {
+  std::string seen;
+  OutputCollector collector(100, [&](TextKind, std::string_view text) { seen.append(text); });
+  collector.BeginBlock();
+  collector.Append(OutputStream::kStdout, "x\xE2\x82");
+  collector.EndBlock();
+  EXPECT_EQ(seen, "x\xEF\xBF\xBD");
 }
 
 }  // namespace
