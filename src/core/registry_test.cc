@@ -1,5 +1,6 @@
 #include "codeexec/registry.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 namespace codeexec {
@@ -66,6 +67,66 @@ TEST(ExecutorRegistry, RejectsDuplicatesAndEmptyNames) {
   EXPECT_FALSE(registry.Register("", EchoFactory()));
   EXPECT_FALSE(registry.Register("none", ExecutorFactory()));
   EXPECT_EQ(registry.names(), std::vector<std::string>{"echo"});
+}
+
+TEST(ExecutorRegistry, AnAliasCreatesTheExecutorItStandsFor) {
+  ExecutorRegistry registry;
+  ASSERT_TRUE(registry.Register("echo", EchoFactory()));
+  ASSERT_TRUE(registry.RegisterAlias("commandline-echo", "echo"));
+  auto executor = registry.Create("commandline-echo", R"({"y": 2})");
+  ASSERT_TRUE(executor) << executor.error().ToString();
+  EXPECT_EQ(static_cast<EchoExecutor&>(**executor).config(), R"({"y": 2})");
+  EXPECT_EQ(registry.Resolve("commandline-echo").value(), "echo");
+  EXPECT_EQ(registry.Resolve("echo").value(), "echo");
+}
+
+TEST(ExecutorRegistry, AliasesAreListedApartFromNames) {
+  ExecutorRegistry registry;
+  ASSERT_TRUE(registry.Register("echo", EchoFactory()));
+  ASSERT_TRUE(registry.RegisterAlias("b-echo", "echo"));
+  ASSERT_TRUE(registry.RegisterAlias("a-echo", "echo"));
+  EXPECT_EQ(registry.names(), std::vector<std::string>{"echo"});
+  std::map<std::string, std::string> expected = {{"a-echo", "echo"}, {"b-echo", "echo"}};
+  EXPECT_EQ(registry.aliases(), expected);
+}
+
+TEST(ExecutorRegistry, UnknownNameListsTheAliasesToo) {
+  ExecutorRegistry registry;
+  ASSERT_TRUE(registry.Register("echo", EchoFactory()));
+  ASSERT_TRUE(registry.RegisterAlias("commandline-echo", "echo"));
+  auto resolved = registry.Resolve("unknown");
+  ASSERT_FALSE(resolved);
+  EXPECT_EQ(resolved.error().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(resolved.error().message(),
+            "Unknown code executor 'unknown' (known: echo; aliases: commandline-echo = echo)");
+  EXPECT_EQ(registry.Create("unknown").error().message(), resolved.error().message());
+}
+
+TEST(ExecutorRegistry, AliasesAndNamesNeverClash) {
+  ExecutorRegistry registry;
+  ASSERT_TRUE(registry.Register("echo", EchoFactory()));
+  ASSERT_TRUE(registry.RegisterAlias("other", "echo"));
+  EXPECT_FALSE(registry.RegisterAlias("other", "echo"));    // taken by an alias
+  EXPECT_FALSE(registry.RegisterAlias("echo", "echo"));     // taken by a name
+  EXPECT_FALSE(registry.Register("other", EchoFactory()));  // taken by an alias
+  EXPECT_FALSE(registry.RegisterAlias("", "echo"));
+  auto dangling = registry.RegisterAlias("x", "missing");  // only registered names
+  ASSERT_FALSE(dangling);
+  EXPECT_THAT(dangling.error().message(), ::testing::HasSubstr("register it first"));
+  EXPECT_FALSE(registry.RegisterAlias("y", "other"));  // not an alias of an alias
+}
+
+TEST(ExecutorRegistry, AutoGensNamesAreAliasesOfTheExecutorsPresent) {
+  ExecutorRegistry registry;
+  ASSERT_TRUE(registry.Register("local", EchoFactory()));
+  ASSERT_TRUE(registry.Register("jupyter", EchoFactory()));
+  RegisterAutoGenAliases(registry);
+  std::map<std::string, std::string> expected = {{"commandline-local", "local"},
+                                                 {"ipython-embedded", "jupyter"},
+                                                 {"jupyter-local", "jupyter"}};
+  EXPECT_EQ(registry.aliases(), expected);  // no docker here, so no commandline-docker
+  RegisterAutoGenAliases(registry);         // again: nothing changes
+  EXPECT_EQ(registry.aliases(), expected);
 }
 
 TEST(ExecutorRegistry, DefaultExecutorExtractorFindsMarkdownBlocks) {

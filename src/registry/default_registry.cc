@@ -14,6 +14,7 @@ ExecutorRegistry& DefaultExecutorRegistry() {
         built->Register("docker", &DockerCommandLineCodeExecutor::FromJson);
     [[maybe_unused]] auto sandbox = built->Register("sandbox", &SandboxExecutor::FromJson);
     [[maybe_unused]] auto jupyter = built->Register("jupyter", &JupyterCodeExecutor::FromJson);
+    RegisterAutoGenAliases(*built);
     return built;
   }();
   return *registry;
