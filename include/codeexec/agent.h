@@ -12,6 +12,8 @@
 // CodeExecutorAgent is the agent with an executor and no model (AutoGen's ConversableAgent with
 // llm_config=False and code_execution_config={"executor": ...}); AssistantAgent is the agent with
 // a model and no executor, whose default system message asks for fenced code and TERMINATE.
+// ConversableAgent::Create also takes AutoGen's code_execution_config JSON, parsed
+// (code_execution_config.h), and builds the executor it describes.
 // InitiateChat runs the two-agent loop of AutoGen's initiate_chat.
 //
 // What a person watching should see (">>>>>>>> EXECUTING CODE BLOCK ...", the messages of a
@@ -41,10 +43,12 @@
 
 #include "codeexec/cancellation.h"
 #include "codeexec/chat_client.h"
+#include "codeexec/code_execution_config.h"
 #include "codeexec/error.h"
 #include "codeexec/executor.h"
 #include "codeexec/human_input.h"
 #include "codeexec/message.h"
+#include "codeexec/registry.h"
 
 namespace codeexec {
 
@@ -65,16 +69,6 @@ using AgentEventSink = std::function<void(const AgentEvent& event)>;
 // AutoGen's terminal text, without colours: a notice is "\n" + text; a message is
 // "SENDER (to RECIPIENT):\n\nTEXT\n\n" followed by a line of 80 dashes. No trailing newline.
 std::string FormatAgentEvent(const AgentEvent& event);
-
-// How many of the newest messages the agent searches for code: a count (>= 0) or "auto" (the
-// trailing run of messages whose role is "user", that is everything the peer said since this
-// agent last spoke). Any other value is refused by Create with AutoGen's message
-// "last_n_messages must be either a non-negative integer, or the string 'auto'.".
-using LastNMessages = std::variant<int, std::string>;
-
-// "auto" or a decimal count, as typed on a command line; anything else fails with the message
-// above.
-Result<LastNMessages> ParseLastNMessages(std::string_view text);
 
 // What an approval callback sees: the blocks about to run, the same blocks fenced again
 // ("```python\nCODE\n```", joined by blank lines) and the conversation they came from.
@@ -171,6 +165,15 @@ class ConversableAgent {
   static Result<std::unique_ptr<ConversableAgent>> Create(AgentOptions options,
                                                           CodeExecutor* executor = nullptr,
                                                           ChatModel* model = nullptr);
+
+  // AutoGen's ConversableAgent(code_execution_config=...): an agent whose executor
+  // `code_execution` describes (code_execution_config.h), created through `registry` and owned
+  // by the agent; no executor when code execution is off. The configuration's last_n_messages,
+  // when it has one, replaces options.last_n_messages. The model is borrowed, may be null. Fails
+  // as Create above (checked before the executor is created), or with the executor's Error.
+  static Result<std::unique_ptr<ConversableAgent>> Create(
+      AgentOptions options, const CodeExecutionConfig& code_execution, ChatModel* model = nullptr,
+      const ExecutorRegistry& registry = DefaultExecutorRegistry());
 
   ConversableAgent(const ConversableAgent&) = delete;
   ConversableAgent& operator=(const ConversableAgent&) = delete;

@@ -81,6 +81,19 @@ Result<std::unique_ptr<ConversableAgent>> ConversableAgent::Create(AgentOptions 
       new ConversableAgent(std::move(*valid), executor, model));
 }
 
+Result<std::unique_ptr<ConversableAgent>> ConversableAgent::Create(
+    AgentOptions options, const CodeExecutionConfig& code_execution, ChatModel* model,
+    const ExecutorRegistry& registry) {
+  if (code_execution.last_n_messages) options.last_n_messages = *code_execution.last_n_messages;
+  auto agent = Create(std::move(options), nullptr, model);
+  if (!agent || code_execution.form == CodeExecutionConfig::Form::kOff) return agent;
+  auto executor = CreateCodeExecutor(code_execution, registry);
+  if (!executor) return tl::unexpected(executor.error());
+  (*agent)->executor_ = executor->get();
+  (*agent)->owned_executor_ = std::move(*executor);
+  return agent;
+}
+
 ConversableAgent::ConversableAgent(AgentOptions options, CodeExecutor* executor, ChatModel* model)
     : options_(std::move(options)), executor_(executor), model_(model) {}
 

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "codeexec/agent.h"
+#include "codeexec/code_execution_config.h"
 #include "codeexec/registry.h"
 #include "docker_test_util.h"
 
@@ -17,6 +18,7 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 class AgentDockerTest : public testing::DockerTest {};
 
@@ -40,6 +42,38 @@ TEST_F(AgentDockerTest, TheAgentRunsCodeInAContainerFromTheRegistry) {
   EXPECT_THAT(shown, ElementsAre(">>>>>>>> EXECUTING CODE BLOCK (inferred language is sh)..."));
   agent->reset();  // the agent owns the executor: its destruction removes the container
   EXPECT_TRUE(TestContainers().empty());
+}
+
+// The reply of an agent made from AutoGen's code_execution_config `json` to a block that says
+// where it runs.
+std::string ReplyFromConfig(const nlohmann::json& json) {
+  auto config = ParseCodeExecutionConfig(json.dump());
+  if (!config) return config.error().ToString();
+  auto agent = ConversableAgent::Create({.human_input_mode = HumanInputMode::kNever}, *config);
+  if (!agent) return agent.error().ToString();
+  std::vector<Message> messages = {
+      {"user", std::string("```sh\ntest -f /.dockerenv && echo in a container\n```"), ""}};
+  auto reply = (*agent)->GenerateReply(messages);
+  return reply ? reply->text : reply.error().ToString();
+}
+
+TEST_F(AgentDockerTest, AutoGensLegacyFormRunsCodeInAContainer) {
+  EXPECT_EQ(ReplyFromConfig({{"use_docker", testing::DockerTestImage()},
+                             {"work_dir", (work_ / "legacy").string()}}),
+            "exitcode: 0 (execution succeeded)\nCode output: in a container\n");
+}
+
+TEST_F(AgentDockerTest, AutoGensFactoryFormRunsCodeInAContainerAndLeavesNone) {
+  nlohmann::json options = {{"image", testing::DockerTestImage()},
+                            {"work_dir", work_.string()},
+                            {"delete_tmp_files", true},
+                            {"labels", {{kTestLabel, test_id_}}}};
+  EXPECT_EQ(ReplyFromConfig({{"executor", "commandline-docker"}, {"commandline-docker", options}}),
+            "exitcode: 0 (execution succeeded)\nCode output: in a container\n");
+  EXPECT_TRUE(TestContainers().empty());
+  for (const auto& entry : fs::recursive_directory_iterator(work_)) {  // delete_tmp_files
+    EXPECT_THAT(entry.path().filename().string(), Not(::testing::StartsWith("tmp_code_")));
+  }
 }
 
 TEST_F(AgentDockerTest, DockerAgentExampleRepliesToTheScatterPlotMessage) {
