@@ -6,6 +6,7 @@
 #include <cmath>
 #include <iostream>
 
+#include "cli/code_execution_flag.h"
 #include "cli/commands.h"
 #include "cli/executor_flags.h"
 #include "codeexec/agent.h"
@@ -30,6 +31,7 @@ struct ChatArgs {
       "send the next code block.";
   std::optional<int> max_turns;
   ExecutorFlags executor;
+  std::optional<std::string> code_execution_config;
 };
 
 void Show(const AgentEvent& event) { std::cout << FormatAgentEvent(event) << std::endl; }
@@ -47,28 +49,28 @@ Result<std::unique_ptr<AssistantAgent>> MakeAssistant(const ChatArgs& args) {
   return AssistantAgent::Create(std::move(options), std::move(*client));
 }
 
-Result<std::unique_ptr<CodeExecutorAgent>> MakeUserProxy(const ChatArgs& args,
-                                                         CodeExecutor& executor) {
+// The user proxy with its executor, from the executor flags or --code-execution-config.
+Result<std::unique_ptr<ConversableAgent>> MakeUserProxy(const ChatArgs& args) {
   auto mode = ParseHumanInputMode(args.human_input);
   if (!mode) return tl::unexpected(mode.error());
   auto last_n = ParseLastNMessages(args.last_n_messages);
   if (!last_n) return tl::unexpected(last_n.error());
+  auto config = ReadCodeExecutionConfig(args.code_execution_config);
+  if (!config) return tl::unexpected(config.error());
   AgentOptions options{.name = "user_proxy",
                        .human_input_mode = *mode,
                        .max_consecutive_auto_reply = args.max_consecutive_auto_reply,
                        .default_auto_reply = args.default_auto_reply,
                        .last_n_messages = *last_n};
   options.on_event = Show;
-  return CodeExecutorAgent::Create(std::move(options), executor);
+  return CreateExecutingAgent(std::move(options), *config, args.executor);
 }
 
 int RunChat(const ChatArgs& args) {
   auto assistant = MakeAssistant(args);
   if (!assistant) return Fail(kUsageError, assistant.error().message());
-  auto executor = CreateExecutor(args.executor);
-  if (!executor) return Fail(ExecutorErrorStatus(executor.error()), executor.error().message());
-  auto proxy = MakeUserProxy(args, **executor);
-  if (!proxy) return Fail(kUsageError, proxy.error().message());
+  auto proxy = MakeUserProxy(args);
+  if (!proxy) return Fail(ExecutorErrorStatus(proxy.error()), proxy.error().message());
 
   ChatOptions options{.max_turns = args.max_turns};
   Result<ChatResult> result;
@@ -76,7 +78,9 @@ int RunChat(const ChatArgs& args) {
     SignalCanceller canceller(options.cancel);
     result = (*proxy)->InitiateChat(**assistant, args.task, options);
   }
-  [[maybe_unused]] auto stopped = (*executor)->Stop();
+  if (CodeExecutor* executor = (*proxy)->executor()) {
+    [[maybe_unused]] auto stopped = executor->Stop();
+  }
   if (!result) return Fail(kFailure, result.error().message());
   fmt::print(stderr, "codeexec: chat ended: {}\n", result->termination_reason);
   return result->termination_reason == "cancelled" ? kCancelledStatus : 0;
@@ -125,6 +129,7 @@ void AddChatCommand(CLI::App& app, int* status) {
   command->add_option("--max-turns", args->max_turns,
                       "Stop after this many exchanges (task or result, then the answer).");
   AddExecutorFlags(command, &args->executor);
+  AddCodeExecutionConfigFlag(command, &args->code_execution_config);
   command->callback([args, status] { *status = RunChat(*args); });
 }
 

@@ -1,11 +1,13 @@
 // `codeexec reply FILE`: the code-executing agent replies to a message, as AutoGen's
-// ConversableAgent(llm_config=False, code_execution_config={"executor": ...}).generate_reply does.
+// ConversableAgent(llm_config=False, code_execution_config=...).generate_reply does. The executor
+// comes from the executor flags or from AutoGen's code_execution_config JSON.
 #include <fmt/format.h>
 
 #include <charconv>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "cli/code_execution_flag.h"
 #include "cli/commands.h"
 #include "cli/executor_flags.h"
 #include "codeexec/agent.h"
@@ -19,6 +21,7 @@ struct ReplyArgs {
   std::string last_n_messages = "auto";
   std::string name = "code_executor_agent";
   ExecutorFlags executor;
+  std::optional<std::string> code_execution_config;
 };
 
 // A JSON list of {role, content} messages, or else one user message holding the Markdown text.
@@ -40,7 +43,27 @@ int ExitStatusOf(const std::string& reply) {
   return code >= 0 && code <= 255 ? code : 1;
 }
 
-int Report(const Reply& reply, const ReplyArgs& args) {
+// What there was to say when no code ran: which messages were searched, or that code execution
+// is off.
+std::string NothingRan(const ReplyArgs& args, const std::optional<CodeExecutionConfig>& config) {
+  if (config && config->form == CodeExecutionConfig::Form::kOff) {
+    return "code execution is off (--code-execution-config false): no code was run";
+  }
+  std::string last_n = args.last_n_messages;
+  if (config && config->last_n_messages) {
+    const int* count = std::get_if<int>(&*config->last_n_messages);
+    last_n = count == nullptr ? "auto" : std::to_string(*count);
+  }
+  std::string searched = last_n == "auto" ? std::string("the trailing user messages")
+                                          : fmt::format("the last {} messages", last_n);
+  return fmt::format(
+      "no code blocks found in {} (searched {}). A code block is fenced with three backticks "
+      "and a language, for example ```python.",
+      args.file == "-" ? "the messages" : args.file, searched);
+}
+
+int Report(const Reply& reply, const ReplyArgs& args,
+           const std::optional<CodeExecutionConfig>& config) {
   switch (reply.kind) {
     case Reply::Kind::kCodeExecution:
     case Reply::Kind::kHuman:
@@ -53,13 +76,7 @@ int Report(const Reply& reply, const ReplyArgs& args) {
     case Reply::Kind::kDefault:
       break;
   }
-  std::string searched = args.last_n_messages == "auto"
-                             ? std::string("the trailing user messages")
-                             : fmt::format("the last {} messages", args.last_n_messages);
-  return Fail(kFailure, fmt::format("no code blocks found in {} (searched {}). A code block is "
-                                    "fenced with three backticks and a language, for example "
-                                    "```python.",
-                                    args.file == "-" ? "the messages" : args.file, searched));
+  return Fail(kFailure, NothingRan(args, config));
 }
 
 int RunReply(const ReplyArgs& args) {
@@ -72,24 +89,26 @@ int RunReply(const ReplyArgs& args) {
   if (!text) return Fail(kUsageError, error);
   auto messages = ParseMessages(*text);
   if (!messages) return Fail(kUsageError, messages.error().message());
-  auto executor = CreateExecutor(args.executor);
-  if (!executor) return Fail(ExecutorErrorStatus(executor.error()), executor.error().message());
+  auto config = ReadCodeExecutionConfig(args.code_execution_config);
+  if (!config) return Fail(ExecutorErrorStatus(config.error()), config.error().message());
 
   AgentOptions options{.name = args.name, .human_input_mode = *mode, .last_n_messages = *last_n};
   options.on_event = [](const AgentEvent& event) {
     std::cerr << FormatAgentEvent(event) << std::endl;
   };
-  auto agent = CodeExecutorAgent::Create(std::move(options), **executor);
-  if (!agent) return Fail(kUsageError, agent.error().message());
+  auto agent = CreateExecutingAgent(std::move(options), *config, args.executor);
+  if (!agent) return Fail(ExecutorErrorStatus(agent.error()), agent.error().message());
   CancellationToken cancel;
   Result<Reply> reply;
   {
     SignalCanceller canceller(cancel);
     reply = (*agent)->GenerateReply(*messages, nullptr, cancel);
   }
-  [[maybe_unused]] auto stopped = (*executor)->Stop();
+  if (CodeExecutor* executor = (*agent)->executor()) {
+    [[maybe_unused]] auto stopped = executor->Stop();
+  }
   if (!reply) return Fail(kFailure, reply.error().message());
-  return Report(*reply, args);
+  return Report(*reply, args, *config);
 }
 
 }  // namespace
@@ -117,6 +136,7 @@ void AddReplyCommand(CLI::App& app, int* status) {
   command->add_option("--name", args->name, "The agent's name, shown in prompts.")
       ->capture_default_str();
   AddExecutorFlags(command, &args->executor);
+  AddCodeExecutionConfigFlag(command, &args->code_execution_config);
   command->callback([args, status] { *status = RunReply(*args); });
 }
 

@@ -112,6 +112,106 @@ TEST_F(AgentCliTest, ReplyAlwaysExitRunsNothing) {
   EXPECT_FALSE(fs::exists(work_ / "ran.txt"));
 }
 
+// AutoGen's code_execution_config, the seed's first: {"work_dir": "coding", "use_docker": false},
+// relative to the current folder.
+constexpr char kSeedConfig[] = R"({"work_dir": "coding", "use_docker": false})";
+
+TEST_F(AgentCliTest, ReplyRunsAPythonBlockWithTheSeedsCodeExecutionConfig) {
+  fs::path message = Write("m.md", "```python\n# filename: hello.py\nprint('hello', 6 * 7)\n```");
+  auto run = testing::RunCommand(
+      {CODEEXEC_CLI, "reply", message.string(), "--code-execution-config", kSeedConfig},
+      temp_.path().string());
+  EXPECT_EQ(run.exit_code, 0) << run.stderr_text;
+  EXPECT_EQ(run.stdout_text, "exitcode: 0 (execution succeeded)\nCode output: hello 42\n");
+  EXPECT_EQ(run.stderr_text, "\n>>>>>>>> EXECUTING CODE BLOCK (inferred language is python)...\n");
+  EXPECT_TRUE(fs::exists(temp_.path() / "coding" / "hello.py"));
+}
+
+TEST_F(AgentCliTest, ReplyRunsTheSeedsScatterPlotWithItsCodeExecutionConfig) {
+  bool ready =
+      testing::RunCommand({"/usr/bin/python3", "-c", "import numpy, matplotlib"}).exit_code == 0;
+  if (!ready) {
+    if (testing::InCi()) FAIL() << "Debian's python3 with numpy and matplotlib is missing";
+    GTEST_SKIP() << "needs /usr/bin/python3 with python3-numpy and python3-matplotlib";
+  }
+  // The legacy form names no interpreter: python3 on PATH, here Debian's.
+  auto run = testing::RunCommand({CODEEXEC_CLI, "reply", CODEEXEC_SOURCE_DIR "/examples/scatter.md",
+                                  "--code-execution-config", kSeedConfig},
+                                 temp_.path().string(), {{"PATH", "/usr/bin:/bin"}});
+  EXPECT_EQ(run.exit_code, 0) << run.stderr_text;
+  EXPECT_EQ(run.stdout_text,
+            "exitcode: 0 (execution succeeded)\nCode output: Scatter plot saved to scatter.png\n");
+  EXPECT_TRUE(fs::exists(temp_.path() / "coding" / "scatter.png"));
+}
+
+TEST_F(AgentCliTest, ReplyReadsTheFactoryFormFromAFile) {
+  fs::path config = Write("config.json", R"({"executor": "commandline-local",
+      "commandline-local": {"work_dir": "factory", "timeout": 1}, "last_n_messages": 1})");
+  fs::path file = Write("m.json", R"([
+    {"role": "user", "content": "```sh\necho old > old.txt\n```"},
+    {"role": "user", "content": "```sh\necho new > new.txt\nsleep 5\n```"}])");
+  auto run = testing::RunCommand(
+      {CODEEXEC_CLI, "reply", file.string(), "--code-execution-config", "@" + config.string()},
+      temp_.path().string());
+  EXPECT_EQ(run.exit_code, 124) << run.stderr_text;
+  EXPECT_EQ(run.stdout_text, "exitcode: 124 (execution failed)\nCode output: \nTimeout\n");
+  EXPECT_TRUE(fs::exists(temp_.path() / "factory" / "new.txt"));
+  EXPECT_FALSE(fs::exists(temp_.path() / "factory" / "old.txt"));  // last_n_messages 1
+}
+
+TEST_F(AgentCliTest, ReplyRefusesAutoGensTopLevelKeysBesideAnExecutor) {
+  auto refused = testing::RunCommand(
+      {CODEEXEC_CLI, "reply", Write("m.md", "```sh\necho x\n```").string(),
+       "--code-execution-config", R"({"executor": "commandline-local", "work_dir": "coding"})"},
+      temp_.path().string());
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_EQ(refused.stderr_text,
+            "codeexec: 'work_dir' in code_execution_config is not valid when 'executor' is set. "
+            "Use the appropriate arg in the chosen executor instead.\n");
+  EXPECT_FALSE(fs::exists(temp_.path() / "coding"));
+}
+
+TEST_F(AgentCliTest, ReplyWithCodeExecutionOffRunsNothingAndSaysSo) {
+  auto run =
+      testing::RunCommand({CODEEXEC_CLI, "reply", Write("m.md", "```sh\ntouch ran\n```").string(),
+                           "--code-execution-config", "false"},
+                          temp_.path().string());
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_EQ(run.stdout_text, "");
+  EXPECT_EQ(run.stderr_text,
+            "codeexec: code execution is off (--code-execution-config false): no code was run\n");
+  EXPECT_FALSE(fs::exists(temp_.path() / "ran"));
+}
+
+TEST_F(AgentCliTest, ReplyTakesEitherTheConfigOrTheExecutorFlags) {
+  auto run = testing::RunCommand(
+      Reply(Write("m.md", "```sh\necho x\n```"), {"--code-execution-config", kSeedConfig}));
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_THAT(run.stderr_text,
+              ::testing::ContainsRegex("--work-dir excludes --code-execution-config|"
+                                       "--code-execution-config excludes --work-dir"));
+}
+
+TEST_F(AgentCliTest, RunAcceptsAutoGensExecutorNames) {
+  auto run =
+      testing::RunCommand({CODEEXEC_CLI, "run", "--executor", "commandline-local", "--work-dir",
+                           work_.string(), Write("m.md", "```sh\necho aliased\n```").string()});
+  EXPECT_EQ(run.exit_code, 0) << run.stderr_text;
+  EXPECT_EQ(run.stdout_text, "exitcode: 0 (execution succeeded)\nCode output: aliased\n");
+}
+
+TEST_F(AgentCliTest, ChatTakesTheSeedsCodeExecutionConfig) {
+  Server server({Server::Completion("```python\nprint(6 * 7)\n```"),
+                 Server::Completion("The answer is 42.\nTERMINATE")});
+  auto run =
+      testing::RunCommand({CODEEXEC_CLI, "chat", "What is 6 * 7?", "--model", "m", "--base-url",
+                           server.base_url(), "--code-execution-config", kSeedConfig},
+                          temp_.path().string());
+  EXPECT_EQ(run.exit_code, 0) << run.stderr_text;
+  EXPECT_THAT(run.stdout_text, HasSubstr("exitcode: 0 (execution succeeded)\nCode output: 42\n"));
+  EXPECT_FALSE(fs::is_empty(temp_.path() / "coding"));
+}
+
 TEST_F(AgentCliTest, ChatPrintsTheConversationAndNeverTheKey) {
   Server server({Server::Completion("```sh\necho $((6 * 7))\n```"),
                  Server::Completion("The answer is 42.\nTERMINATE")});

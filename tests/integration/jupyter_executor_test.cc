@@ -410,6 +410,22 @@ TEST_P(JupyterLocalExecutorTest, BrokenInterpreterFailsWithItsLog) {
   EXPECT_THAT(executor.error().message(), HasSubstr("died while starting (exit code 1)"));
 }
 
+TEST_P(JupyterLocalExecutorTest, AutoGensNamesReachTheKernel) {
+  fs::path message = temp_.path() / "m.md";
+  std::ofstream(message) << "```python\nx = 40\n```\n```bash\n!echo $((2 + 0))\n```\n";
+  constexpr char kReply[] = "exitcode: 0 (execution succeeded)\nCode output: 2\r\n";
+  auto run = testing::RunCommand({CODEEXEC_CLI, "run", "--executor", "ipython-embedded",
+                                  "--work-dir", (temp_.path() / "w").string(), message.string()});
+  EXPECT_EQ(run.exit_code, 0) << run.stderr_text;
+  EXPECT_EQ(run.stdout_text, kReply);
+  nlohmann::json config = {{"executor", "jupyter-local"},
+                           {"jupyter-local", {{"timeout", 30}, {"kernel_name", "python3"}}}};
+  auto reply = testing::RunCommand(
+      {CODEEXEC_CLI, "reply", message.string(), "--code-execution-config", config.dump()});
+  EXPECT_EQ(reply.exit_code, 0) << reply.stderr_text;
+  EXPECT_EQ(reply.stdout_text, kReply);
+}
+
 INSTANTIATE_TEST_SUITE_P(Modes, JupyterLocalExecutorTest, ::testing::Values(Mode::kLocal),
                          ModeName);
 
