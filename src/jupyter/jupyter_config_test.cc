@@ -41,7 +41,7 @@ TEST(JupyterConfigTest, ServerOptionsAreCheckedBeforeConnecting) {
                   .message(),
               HasSubstr("ca_file /nonexistent/ca.pem is not a file"));
   EXPECT_THAT(Refusal(R"({"jupyter_server": {"port": 1, "liveness_timeout": -1}})").message(),
-              HasSubstr("must not be negative"));
+              HasSubstr("expected a number of seconds from 0 to 2592000"));
   EXPECT_THAT(Refusal(R"({"jupyter_server": {"port": 1, "liveness_timeout": "1"}})").message(),
               HasSubstr("seconds"));
 }
