@@ -91,13 +91,16 @@ int main(int argc, char** argv) {
     return 1;
   }
   runner.SetView(std::move(*view), &*work_files);
-  codeexec::Environment env = codeexec::Environment::FromOptions(options.command_line.env);
+  codeexec::Environment env = codeexec::Environment::FromOptions(options.env);
   auto sandboxed = [&](const std::vector<std::string>& args) {
-    codeexec::SpawnSpec spec{args[0], args, env.envp(), work};
+    codeexec::Step step;
+    step.argv = args;
+    step.env = &env;
+    step.working_folder = work;
     codeexec::RunLimits limits;
     limits.deadline = Clock::now() + std::chrono::seconds(30);
     codeexec::OutputCollector output(1 << 16);
-    auto outcome = runner.Run(spec, limits, CancellationToken(), output);
+    auto outcome = runner.Run(step, limits, CancellationToken(), output);
     if (!outcome || outcome->exit_code != 0) std::abort();
   };
   std::vector<std::string> bwrap = {"/usr/bin/bwrap",

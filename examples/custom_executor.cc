@@ -29,12 +29,11 @@ class DryRunExecutor final : public codeexec::CodeExecutor {
     return std::make_unique<DryRunExecutor>(config.value("prefix", "would run"));
   }
 
-  codeexec::Result<void> Restart() override { return {}; }
-  codeexec::Result<void> Stop() override { return {}; }
-
  protected:
+  codeexec::Result<void> DoRestart() override { return {}; }
+  codeexec::Result<void> DoStop() override { return {}; }
   codeexec::Result<codeexec::CodeResult> DoExecuteCodeBlocks(
-      const std::vector<codeexec::CodeBlock>& blocks, const codeexec::CancellationToken&) override {
+      const std::vector<codeexec::CodeBlock>& blocks, const codeexec::ExecutionContext&) override {
     codeexec::CodeResult result;
     for (const auto& block : blocks) {
       auto lines = 1 + std::count(block.code.begin(), block.code.end(), '\n');

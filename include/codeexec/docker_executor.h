@@ -52,9 +52,9 @@
 // deadline (copying a timed-out block's files out gets a fixed bound of its own) and promptly
 // when the execution is cancelled.
 //
-// Threads: one execution at a time (concurrent calls wait their turn); cancellation may come
-// from any thread. Stop() and Restart() may too: they cancel the execution under way, wait for
-// it to end, then act (executions still waiting are refused after Stop()).
+// Threads: see executor.h; the container runs one call at a time, in the order the calls
+// arrived (a call waiting its turn ends at once when cancelled). Standard input (ExecutionOptions)
+// needs the runner; through the exec API a call that sets it is refused.
 #ifndef CODEEXEC_DOCKER_EXECUTOR_H_
 #define CODEEXEC_DOCKER_EXECUTOR_H_
 
@@ -69,23 +69,20 @@
 #include <string_view>
 #include <vector>
 
+#include "codeexec/command_line_options.h"
 #include "codeexec/executor.h"
-#include "codeexec/functions.h"
-#include "codeexec/languages.h"
 
 namespace codeexec {
 
-struct DockerExecutorOptions {
+// The shared options (command_line_options.h): `work_dir` is on this host, mounted (or copied) at
+// /workspace; `python` names the interpreter inside the container; `env` sets variables on top
+// of the image's environment (clear and unset do not apply to a container and are refused).
+struct DockerExecutorOptions : CommandLineOptions {
   // The image the container runs. Must provide /bin/sh. AutoGen's default; no registry? Build
   // codeexec/python:bookworm with scripts/build-test-image.sh (`codeexec docker build-image`).
   std::string image = "python:3-slim";
   // Empty: codeexec-<random hex>. A leftover codeexec container of that name is replaced.
   std::string container_name;
-  // Per block, compile step included. At least 1 s.
-  std::chrono::milliseconds timeout{std::chrono::seconds(60)};
-  // On this host: where blocks are written; mounted at /workspace. Empty: a new temporary folder,
-  // removed at Stop().
-  std::filesystem::path work_dir;
   // The path the daemon mounts at /workspace, when it differs from work_dir (this process itself
   // runs in a container whose work_dir is the daemon host's bind_dir). Empty: work_dir.
   std::filesystem::path bind_dir;
@@ -97,8 +94,6 @@ struct DockerExecutorOptions {
   std::vector<std::string> extra_volumes;
   // More /etc/hosts entries, "NAME:ADDRESS".
   std::vector<std::string> extra_hosts;
-  // Environment variables of the code (on top of the image's).
-  std::map<std::string, std::string> env;
   // A shell command run once in the new container (and again after Restart()) before any block;
   // its failure fails Create() with its output.
   std::string init_command;
@@ -135,21 +130,6 @@ struct DockerExecutorOptions {
   // least 16.
   int64_t work_dir_size_limit = 0;
   int64_t work_dir_file_limit = 0;
-  // Bytes of output kept per call (stdout and stderr together). At least 1.
-  std::size_t output_limit = 1 << 20;
-  // The Python interpreter inside the container (a name on its PATH or a path). Empty: the first
-  // of python3, python.
-  std::string python;
-  // Per-language run/save switches (by name or alias), over the table's defaults.
-  std::map<std::string, ExecutionPolicy> execution_policies;
-  // Append a JSON line per block to work_dir/codeexec-runs.jsonl.
-  bool run_log = true;
-  // Delete each block's source file (and compiled program) after it ran.
-  bool cleanup_code_files = false;
-  // Python user functions, written to `work_dir/<functions_module>.py` before the first
-  // execution and loaded (their packages pip-installed) in the container.
-  std::vector<PythonFunction> functions;
-  std::string functions_module = "functions";
   // The daemon's address: unix:///path/docker.sock, or tcp://HOST[:PORT] (plain TCP). Empty:
   // $DOCKER_HOST, else the default socket.
   std::string docker_host;
@@ -165,7 +145,6 @@ struct DockerExecutorOptions {
   // created with it is ready at once. 0: off. Needs auto_remove, stop_container and no
   // container_name.
   std::size_t warm_pool = 0;
-  LanguageTable languages = LanguageTable::Default();
 };
 
 class DockerCommandLineCodeExecutor final : public CodeExecutor {
@@ -177,9 +156,6 @@ class DockerCommandLineCodeExecutor final : public CodeExecutor {
   DockerCommandLineCodeExecutor(DockerCommandLineCodeExecutor&&) noexcept;
   DockerCommandLineCodeExecutor& operator=(DockerCommandLineCodeExecutor&&) noexcept;
   ~DockerCommandLineCodeExecutor() override;
-
-  Result<void> Restart() override;
-  Result<void> Stop() override;
 
   const std::filesystem::path& work_dir() const;
   const DockerExecutorOptions& options() const;
@@ -207,7 +183,10 @@ class DockerCommandLineCodeExecutor final : public CodeExecutor {
 
  protected:
   Result<CodeResult> DoExecuteCodeBlocks(const std::vector<CodeBlock>& blocks,
-                                         const CancellationToken& cancel) override;
+                                         const ExecutionContext& context) override;
+  // Replaces the container with a fresh one from the same image (files in `work_dir` stay).
+  Result<void> DoRestart() override;
+  Result<void> DoStop() override;
 
  private:
   struct Impl;

@@ -38,8 +38,9 @@
 // connection file (remote: deletes the kernel on the server); it is idempotent and runs from the
 // destructor. No kernel outlives the executor.
 //
-// Threads: one caller at a time (a kernel runs one cell at a time); cancellation may come from
-// any thread. The host must not set SIGCHLD to SIG_IGN or reap children it did not start.
+// Threads: see executor.h; the kernel runs one call at a time, in the order the calls arrived.
+// Calls take no standard input and no program arguments (kInvalidArgument). The host must not
+// set SIGCHLD to SIG_IGN or reap children it did not start.
 #ifndef CODEEXEC_JUPYTER_EXECUTOR_H_
 #define CODEEXEC_JUPYTER_EXECUTOR_H_
 
@@ -120,8 +121,6 @@ class JupyterCodeExecutor final : public CodeExecutor {
   ~JupyterCodeExecutor() override;
 
   // Shuts the kernel down and starts a new one: every variable is gone.
-  Result<void> Restart() override;
-  Result<void> Stop() override;
 
   const JupyterExecutorOptions& options() const;
   const std::filesystem::path& output_dir() const;
@@ -142,7 +141,10 @@ class JupyterCodeExecutor final : public CodeExecutor {
 
  protected:
   Result<CodeResult> DoExecuteCodeBlocks(const std::vector<CodeBlock>& blocks,
-                                         const CancellationToken& cancel) override;
+                                         const ExecutionContext& context) override;
+  // A new kernel (the old one's state is lost); the work folder stays.
+  Result<void> DoRestart() override;
+  Result<void> DoStop() override;
 
  private:
   struct Impl;

@@ -3,21 +3,14 @@
 // NO ISOLATION. The code runs with this process's user, files and network. Use it for code you
 // would run yourself; for code you do not trust, use the Docker or sandbox executor.
 //
-// Each block is written to a file in `work_dir` (named by a first-line `# filename: NAME`
-// comment, or `tmp_code_<hash>.<ext>`) and run with `work_dir` as its current directory, stdin
-// from /dev/null, in a new session. Blocks run in order; the first block that exits non-zero
-// stops the call. A block that runs past `timeout` has its whole process group killed (SIGTERM,
-// then SIGKILL after `kill_grace`); the output so far is kept, "\nTimeout" appended, exit code
-// 124. Cancellation does the same with "\nCancelled" and 125. When a block's main process exits,
-// any process it left running in its process group is killed too, so nothing outlives the call.
-// Output beyond `output_limit` is read and discarded (the child never blocks on a full pipe)
-// and the kept output ends with a truncation note. Each block run appends one JSON line to
-// `work_dir/codeexec-runs.jsonl`.
+// Blocks follow the rules of command_line_options.h. Each block's program runs in a new session;
+// a block that runs past its timeout has its whole process group killed (SIGTERM, then SIGKILL
+// after `kill_grace`). When a block's main process exits, any process it left running in its
+// process group is killed too, so nothing outlives the call.
 //
-// Threads: ExecuteCodeBlocks may be called from several threads at once on one executor; Stop()
-// must not run while an execution is in progress (cancel it first). Restart() does nothing
-// (there is no state) and logs a warning. Stop() removes `work_dir` only when the executor
-// created it as a temporary folder.
+// Threads: see executor.h; calls run at the same time, each block in its own processes.
+// Restart() does nothing (there is no state) and logs a warning. Stop() removes `work_dir` only
+// when the executor created it as a temporary folder.
 //
 // The host program must not set SIGCHLD to SIG_IGN or reap children it did not start
 // (waitpid(-1, ...)): the executor waits for its own children through pidfds.
@@ -32,41 +25,16 @@
 #include <string>
 #include <vector>
 
-#include "codeexec/environment.h"
+#include "codeexec/command_line_options.h"
 #include "codeexec/executor.h"
-#include "codeexec/functions.h"
-#include "codeexec/languages.h"
 
 namespace codeexec {
 
-struct LocalExecutorOptions {
-  // Per block, compile step included. At least 1 s.
-  std::chrono::milliseconds timeout{std::chrono::seconds(60)};
-  // Where files are written and code runs. Created (with parents) if missing. Empty: a new
-  // temporary folder, removed at Stop().
-  std::filesystem::path work_dir;
+// The shared options (command_line_options.h), and a virtual environment.
+struct LocalExecutorOptions : CommandLineOptions {
   // A Python virtual environment: its bin/ goes first on PATH, VIRTUAL_ENV is set, and its
   // interpreter runs python blocks.
   std::filesystem::path virtual_env;
-  // The Python interpreter (a name on PATH or a path). Empty: the first of python3, python on
-  // the children's PATH (or the virtual environment's).
-  std::string python;
-  // Per-language run/save switches (by name or alias), over the table's defaults.
-  std::map<std::string, ExecutionPolicy> execution_policies;
-  EnvironmentOptions env;
-  // Bytes of output kept per call (stdout and stderr together). At least 1.
-  std::size_t output_limit = 1 << 20;
-  // Between SIGTERM and SIGKILL on timeout or cancellation.
-  std::chrono::milliseconds kill_grace{200};
-  // Python user functions, written to `work_dir/<functions_module>.py` before the first
-  // execution (their packages pip-installed first).
-  std::vector<PythonFunction> functions;
-  std::string functions_module = "functions";
-  // Delete each block's source file (and compiled program) after it ran.
-  bool cleanup_code_files = false;
-  // Append a JSON line per block to work_dir/codeexec-runs.jsonl.
-  bool run_log = true;
-  LanguageTable languages = LanguageTable::Default();
 };
 
 class LocalCommandLineCodeExecutor final : public CodeExecutor {
@@ -80,9 +48,6 @@ class LocalCommandLineCodeExecutor final : public CodeExecutor {
   LocalCommandLineCodeExecutor& operator=(LocalCommandLineCodeExecutor&&) noexcept;
   ~LocalCommandLineCodeExecutor() override;
 
-  Result<void> Restart() override;
-  Result<void> Stop() override;
-
   const std::filesystem::path& work_dir() const;
   const LocalExecutorOptions& options() const;
 
@@ -94,7 +59,9 @@ class LocalCommandLineCodeExecutor final : public CodeExecutor {
 
  protected:
   Result<CodeResult> DoExecuteCodeBlocks(const std::vector<CodeBlock>& blocks,
-                                         const CancellationToken& cancel) override;
+                                         const ExecutionContext& context) override;
+  Result<void> DoRestart() override;
+  Result<void> DoStop() override;
 
  private:
   struct Impl;

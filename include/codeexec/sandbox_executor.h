@@ -39,7 +39,8 @@
 //
 // Requirements: Linux with user namespaces, idmapped mounts and overlayfs in user namespaces
 // (5.19 or later), and root (for the cgroups and id maps). Create() says precisely what is
-// missing otherwise. Threads: as the local executor.
+// missing otherwise. Threads: see executor.h; calls run at the same time, each block step in a
+// sandbox of its own.
 #ifndef CODEEXEC_SANDBOX_EXECUTOR_H_
 #define CODEEXEC_SANDBOX_EXECUTOR_H_
 
@@ -50,8 +51,8 @@
 #include <string>
 #include <vector>
 
+#include "codeexec/command_line_options.h"
 #include "codeexec/executor.h"
-#include "codeexec/local_executor.h"
 
 namespace codeexec {
 
@@ -72,12 +73,13 @@ struct SandboxLimits {
   uint64_t work_dir_files = 16384;
 };
 
-struct SandboxExecutorOptions {
-  // Timeout, work folder, languages, interpreter, policies, output limit, user functions and run
-  // log, as for the local executor. The environment defaults to a clean one (PATH, HOME=/tmp,
-  // LANG=C.UTF-8) instead of this process's: secrets in the caller's environment stay out. Tools
-  // are resolved on that PATH, so they must live in the paths the sandbox sees.
-  LocalExecutorOptions command_line = DefaultCommandLine();
+// The shared options (command_line_options.h), with an environment that starts clean (PATH,
+// HOME=/tmp, LANG=C.UTF-8, TMPDIR=/tmp) instead of this process's: secrets in the caller's
+// environment stay out. Tools are resolved on that PATH, so they must live in the paths the
+// sandbox sees.
+struct SandboxExecutorOptions : CommandLineOptions {
+  SandboxExecutorOptions();
+
   SandboxLimits limits;
   bool network = false;  // share the host's network instead of an empty namespace
   // Extra host paths the code may read (bound read-only at the same path).
@@ -86,8 +88,6 @@ struct SandboxExecutorOptions {
   uint32_t host_uid = kDefaultHostId;
   uint32_t host_gid = kDefaultHostId;
   static constexpr uint32_t kDefaultHostId = 2147352576;  // 0x7ffe0000
-
-  static LocalExecutorOptions DefaultCommandLine();
 };
 
 class SandboxExecutor final : public CodeExecutor {
@@ -101,10 +101,6 @@ class SandboxExecutor final : public CodeExecutor {
   SandboxExecutor& operator=(SandboxExecutor&&) noexcept;
   ~SandboxExecutor() override;
 
-  // Does nothing (no state survives a block) and logs a warning.
-  Result<void> Restart() override;
-  Result<void> Stop() override;
-
   const std::filesystem::path& work_dir() const;
   const SandboxExecutorOptions& options() const;
 
@@ -117,7 +113,10 @@ class SandboxExecutor final : public CodeExecutor {
 
  protected:
   Result<CodeResult> DoExecuteCodeBlocks(const std::vector<CodeBlock>& blocks,
-                                         const CancellationToken& cancel) override;
+                                         const ExecutionContext& context) override;
+  // Does nothing (no state survives a block) and logs a warning.
+  Result<void> DoRestart() override;
+  Result<void> DoStop() override;
 
  private:
   struct Impl;

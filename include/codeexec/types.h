@@ -37,6 +37,24 @@ enum class ExecutionStatus {
 
 std::string_view ToString(ExecutionStatus status);
 
+// What happened to one block of a call.
+struct BlockResult {
+  // The language as the executor understood it ("python" for a block tagged py), or the tag as
+  // written when it was unknown.
+  std::string language;
+  // The file the block was written to, if any.
+  std::optional<std::filesystem::path> code_file;
+  int exit_code = 0;
+  ExecutionStatus status = ExecutionStatus::kOk;
+  // The block's share of the call's output, notes included, and its two streams apart.
+  std::string output;
+  std::string stdout_text;
+  std::string stderr_text;
+  // Files the block produced for rich output.
+  std::vector<std::filesystem::path> output_files;
+  std::chrono::nanoseconds duration{0};
+};
+
 // The result of CodeExecutor::ExecuteCodeBlocks. Mirrors AutoGen's CodeResult /
 // CommandLineCodeResult (exit_code, output, code_file) and IPythonCodeResult (output_files),
 // with what a program driving an agent also needs.
@@ -61,6 +79,8 @@ struct CodeResult {
   // block (bytes) and the CPU time of all blocks. 0 when not measured.
   uint64_t peak_memory_bytes = 0;
   std::chrono::nanoseconds cpu_time{0};
+  // One per block run, in order: the blocks after the first failure are not run and not here.
+  std::vector<BlockResult> blocks;
 };
 
 }  // namespace codeexec

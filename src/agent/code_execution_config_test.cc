@@ -46,14 +46,14 @@ class RecordingExecutor final : public CodeExecutor {
  public:
   RecordingExecutor(std::string name, std::string config)
       : name_(std::move(name)), config_(std::move(config)) {}
-  Result<void> Restart() override { return {}; }
-  Result<void> Stop() override { return {}; }
   const std::string& name() const { return name_; }
   const std::string& config() const { return config_; }
 
  protected:
+  Result<void> DoRestart() override { return {}; }
+  Result<void> DoStop() override { return {}; }
   Result<CodeResult> DoExecuteCodeBlocks(const std::vector<CodeBlock>&,
-                                         const CancellationToken&) override {
+                                         const ExecutionContext&) override {
     return CodeResult{};
   }
 

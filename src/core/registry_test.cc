@@ -10,13 +10,13 @@ namespace {
 class EchoExecutor final : public CodeExecutor {
  public:
   explicit EchoExecutor(std::string config) : config_(std::move(config)) {}
-  Result<void> Restart() override { return {}; }
-  Result<void> Stop() override { return {}; }
   const std::string& config() const { return config_; }
 
  protected:
+  Result<void> DoRestart() override { return {}; }
+  Result<void> DoStop() override { return {}; }
   Result<CodeResult> DoExecuteCodeBlocks(const std::vector<CodeBlock>& blocks,
-                                         const CancellationToken&) override {
+                                         const ExecutionContext&) override {
     CodeResult result;
     for (const auto& block : blocks) result.output += block.code;
     return result;

@@ -273,14 +273,19 @@ Result<ExecOutcome> Container::Run(const ExecConfig& config, Clock::time_point d
   double started = WallSeconds();
   std::optional<bool> out_of_memory;  // when the runner could tell
   if (runner_) {
-    auto ran =
-        runner_->Run({config.command, config.env, config.working_dir}, deadline, cancel, output);
+    runner::RunRequest request{config.command, config.env, config.working_dir,
+                               config.standard_input};
+    auto ran = runner_->Run(request, deadline, cancel, output);
     if (!ran) return tl::unexpected(GoneError(ran.error()));
     outcome.exit_code = ran->exit_code;
     outcome.timed_out = ran->timed_out;
     outcome.cancelled = ran->cancelled;
     out_of_memory = ran->out_of_memory;
   } else {
+    if (config.standard_input) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "standard input needs codeexec's runner in the container");
+    }
     auto ran = RunExec(client_, id_, config, deadline, cancel, output);
     if (!ran) return tl::unexpected(GoneError(ran.error()));
     outcome = *ran;

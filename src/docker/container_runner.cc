@@ -9,39 +9,20 @@
 
 namespace codeexec::docker {
 
-std::string ContainerRunner::ToContainerPath(std::string_view text) const {
-  if (host_work_dir_.empty()) return std::string(text);
-  std::string out;
-  std::size_t at = 0;
-  for (;;) {
-    std::size_t found = text.find(host_work_dir_, at);
-    if (found == std::string_view::npos) break;
-    std::size_t after = found + host_work_dir_.size();
-    if (after < text.size() && text[after] != '/') {  // a longer name: /work vs /worker
-      out.append(text.substr(at, after - at));
-      at = after;
-      continue;
-    }
-    out.append(text.substr(at, found - at)).append(kWorkspace);
-    at = after;
-  }
-  out.append(text.substr(at));
-  return out;
-}
-
-Result<RunOutcome> ContainerRunner::Run(const SpawnSpec& spec, const RunLimits& limits,
+Result<RunOutcome> ContainerRunner::Run(const Step& step, const RunLimits& limits,
                                         const CancellationToken& cancel, OutputCollector& output) {
   if (container_ == nullptr) {
     return MakeError(ErrorCode::kFailedPrecondition,
                      "the executor was stopped; create a new one to run more code");
   }
   ExecConfig config;
-  for (const std::string& arg : spec.argv) config.command.push_back(ToContainerPath(arg));
-  for (char* const* entry = spec.envp; entry != nullptr && *entry != nullptr; ++entry) {
+  config.command = step.argv;
+  for (char* const* entry = step.env->envp(); entry != nullptr && *entry != nullptr; ++entry) {
     config.env.emplace_back(*entry);
   }
-  config.working_dir = spec.cwd.empty() ? std::string(kWorkspace) : ToContainerPath(spec.cwd);
+  config.working_dir = step.working_folder.empty() ? std::string(kWorkspace) : step.working_folder;
   config.user = user_;
+  if (step.standard_input != nullptr) config.standard_input = *step.standard_input;
   RunOutcome outcome;
   // Without a mount, the block's files go in first and what it wrote comes out after, whatever
   // the outcome (a timed-out block's partial files too; a cancelled one's come with the next
@@ -100,7 +81,8 @@ Result<void> ContainerRunner::Scrub() const {
 }
 
 std::optional<std::string> ContainerRunner::ResolveTool(const LanguageSpec& spec,
-                                                        std::string_view /*path_env*/) {
+                                                        std::string_view /*path_env*/,
+                                                        const CancellationToken& cancel) {
   if (spec.tools.empty()) return std::nullopt;
   if (container_ == nullptr) return spec.tools.front();  // Run reports the stopped executor
   ExecConfig config{
@@ -112,7 +94,7 @@ std::optional<std::string> ContainerRunner::ResolveTool(const LanguageSpec& spec
   OutputCollector output(4096);
   // Within the block's time, and ended by its cancellation.
   auto bound = std::min<std::chrono::milliseconds>(std::chrono::seconds(30), timeout_);
-  auto exec = container_->Run(config, Container::Clock::now() + bound, cancel_, output);
+  auto exec = container_->Run(config, Container::Clock::now() + bound, cancel, output);
   if (!exec || exec->timed_out || exec->cancelled) {
     // The daemon, the container or the clock failed, not the lookup: the first tool is tried,
     // and the run step reports what is wrong.

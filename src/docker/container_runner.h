@@ -1,7 +1,8 @@
-// ContainerRunner: CommandLineCore's ProcessRunner for the Docker executor. Each step of a block
-// becomes a command in the container (Container::Run: through its runner, or an exec): host paths
-// inside the work folder are rewritten to their place under /workspace, the step's environment
-// is passed along, and tools are looked up on the container's PATH rather than this host's. When
+// ContainerRunner: the block loop's StepRunner for the Docker executor. Each step of a block
+// becomes a command in the container (Container::Run: through its runner, or an exec): the work
+// folder is /workspace there, so the block loop names files under it; the step's environment and
+// standard input are passed along, and tools are looked up on the container's PATH rather than
+// this host's. When
 // the work folder is copied rather than mounted, its changes are copied in before each step and
 // the container's out after it (not after a cancelled step: the next step's copy brings its
 // files). When it is mounted, every step is followed by ScrubSpecialFiles, so that the host never
@@ -19,40 +20,33 @@
 #include <string>
 #include <string_view>
 
+#include "command_line/block_loop.h"
 #include "core/confined_folder.h"
 #include "docker/container.h"
-#include "local/command_line_core.h"
 
 namespace codeexec::docker {
 
-class ContainerRunner final : public ProcessRunner {
+class ContainerRunner final : public StepRunner {
  public:
   // `user`: who the code runs as in the container (empty: the image's user). `timeout`: a
   // block's, which also bounds looking a tool up.
   ContainerRunner(std::string user, std::chrono::milliseconds timeout)
       : user_(std::move(user)), timeout_(timeout) {}
 
-  // Where steps run from now on; nullptr once the container is gone. `host_work_dir` is the
-  // canonical work folder whose paths map to /workspace; `files` (which must outlive this
-  // attachment) reaches it for the scrub.
-  void Attach(Container* container, std::string host_work_dir,
-              const ConfinedFolder* files = nullptr) {
+  // Where steps run from now on; nullptr once the container is gone. `files` (which must
+  // outlive this attachment) reaches the host's work folder for the scrub.
+  void Attach(Container* container, const ConfinedFolder* files) {
     container_ = container;
-    host_work_dir_ = std::move(host_work_dir);
     files_ = files;
   }
 
-  // The token of the execution under way, which also ends tool lookups (ResolveTool has none of
-  // its own). The executor sets it before each execution.
-  void set_cancel(CancellationToken cancel) { cancel_ = std::move(cancel); }
-
-  Result<RunOutcome> Run(const SpawnSpec& spec, const RunLimits& limits,
-                         const CancellationToken& cancel, OutputCollector& output) override;
-  std::optional<std::string> ResolveTool(const LanguageSpec& spec,
-                                         std::string_view path_env) override;
-
-  // `text` with every mention of the host work folder replaced by /workspace.
-  std::string ToContainerPath(std::string_view text) const;
+  std::string WorkFolderPath(const std::filesystem::path& /*host_work_dir*/) const override {
+    return std::string(kWorkspace);
+  }
+  Result<RunOutcome> Run(const Step& step, const RunLimits& limits, const CancellationToken& cancel,
+                         OutputCollector& output) override;
+  std::optional<std::string> ResolveTool(const LanguageSpec& spec, std::string_view path_env,
+                                         const CancellationToken& cancel) override;
 
  private:
   // After a step in a mounted work folder: nothing left there that the host could trip over.
@@ -61,9 +55,7 @@ class ContainerRunner final : public ProcessRunner {
   std::string user_;
   std::chrono::milliseconds timeout_;
   Container* container_ = nullptr;
-  std::string host_work_dir_;
   const ConfinedFolder* files_ = nullptr;
-  CancellationToken cancel_;
 };
 
 }  // namespace codeexec::docker

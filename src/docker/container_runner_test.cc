@@ -7,21 +7,19 @@
 namespace codeexec::docker {
 namespace {
 
-TEST(ContainerRunnerTest, MapsWorkFolderPathsToTheWorkspace) {
+TEST(ContainerRunnerTest, TheWorkFolderIsTheWorkspaceWhereStepsRun) {
   ContainerRunner runner("", std::chrono::seconds(60));
-  runner.Attach(nullptr, "/tmp/work");
-  EXPECT_EQ(runner.ToContainerPath("/tmp/work"), "/workspace");
-  EXPECT_EQ(runner.ToContainerPath("/tmp/work/a/b.py"), "/workspace/a/b.py");
-  EXPECT_EQ(runner.ToContainerPath("-o/tmp/work/prog"), "-o/workspace/prog");
-  EXPECT_EQ(runner.ToContainerPath("/tmp/worker/x"), "/tmp/worker/x");
-  EXPECT_EQ(runner.ToContainerPath("python3"), "python3");
+  EXPECT_EQ(runner.WorkFolderPath("/tmp/work"), "/workspace");
 }
 
 TEST(ContainerRunnerTest, RunningAfterStopIsAnError) {
   ContainerRunner runner("", std::chrono::seconds(60));
   OutputCollector output(100);
-  auto outcome = runner.Run(SpawnSpec{"/bin/true", {"/bin/true"}, nullptr, ""}, RunLimits{},
-                            CancellationToken(), output);
+  Environment env;
+  Step step;
+  step.argv = {"/bin/true"};
+  step.env = &env;
+  auto outcome = runner.Run(step, RunLimits{}, CancellationToken(), output);
   ASSERT_FALSE(outcome);
   EXPECT_EQ(outcome.error().code(), ErrorCode::kFailedPrecondition);
 }

@@ -79,6 +79,8 @@ struct ExecConfig {
   std::vector<std::string> env;  // NAME=VALUE, on top of the container's
   std::string working_dir;
   std::string user;
+  // What the command reads on stdin (through the runner only); unset: /dev/null.
+  std::optional<std::string> standard_input{};
 };
 
 struct ExecState {

@@ -5,9 +5,9 @@
 #include <nlohmann/json.hpp>
 
 #include "codeexec/docker_executor.h"
+#include "command_line/command_line_config.h"
 #include "core/ascii.h"
 #include "core/json_options.h"
-#include "local/local_config.h"
 
 namespace codeexec {
 namespace {
@@ -16,28 +16,17 @@ using nlohmann::json;
 
 // Applies one key; nlohmann checks the value types (json::type_error, caught by FromJson).
 Result<void> Apply(const std::string& key, const json& value, DockerExecutorOptions& options) {
-  if (key == "timeout") {
-    auto timeout = SecondsOption(value, key);
-    if (!timeout) return tl::unexpected(timeout.error());
-    options.timeout = *timeout;
-  } else if (key == "memory_limit") {
+  auto shared = ApplyCommandLineOption(key, value, options);
+  if (!shared) return tl::unexpected(shared.error());
+  if (*shared) return {};
+  if (key == "memory_limit") {
     auto bytes = BytesOption(value, key);
     if (!bytes) return tl::unexpected(bytes.error());
     options.memory_limit = *bytes;
-  } else if (key == "output_limit") {
-    auto limit = OutputLimitOption(value, key);
-    if (!limit) return tl::unexpected(limit.error());
-    options.output_limit = *limit;
-  } else if (key == "execution_policies") {
-    auto policies = PoliciesOption(value, key);
-    if (!policies) return tl::unexpected(policies.error());
-    options.execution_policies = std::move(*policies);
   } else if (key == "image") {
     options.image = value.get<std::string>();
   } else if (key == "container_name") {
     options.container_name = value.get<std::string>();
-  } else if (key == "work_dir") {
-    options.work_dir = value.get<std::string>();
   } else if (key == "bind_dir") {
     options.bind_dir = value.get<std::string>();
   } else if (key == "auto_remove") {
@@ -48,8 +37,6 @@ Result<void> Apply(const std::string& key, const json& value, DockerExecutorOpti
     options.extra_volumes = value.get<std::vector<std::string>>();
   } else if (key == "extra_hosts") {
     options.extra_hosts = value.get<std::vector<std::string>>();
-  } else if (key == "env") {
-    options.env = value.get<std::map<std::string, std::string>>();
   } else if (key == "init_command") {
     options.init_command = value.get<std::string>();
   } else if (key == "network_mode") {
@@ -75,10 +62,6 @@ Result<void> Apply(const std::string& key, const json& value, DockerExecutorOpti
   } else if (key == "work_dir_file_limit") {
     if (!value.is_number_unsigned()) return OptionError(key, "expected a number of files");
     options.work_dir_file_limit = value.get<int64_t>();
-  } else if (key == "python") {
-    options.python = value.get<std::string>();
-  } else if (key == "run_log") {
-    options.run_log = value.get<bool>();
   } else if (key == "docker_host") {
     options.docker_host = value.get<std::string>();
   } else if (key == "bind_work_dir") {
@@ -88,29 +71,14 @@ Result<void> Apply(const std::string& key, const json& value, DockerExecutorOpti
   } else if (key == "warm_pool") {
     if (!value.is_number_unsigned()) return OptionError(key, "expected a number of containers");
     options.warm_pool = value.get<std::size_t>();
-  } else if (key == "cleanup_code_files") {
-    options.cleanup_code_files = value.get<bool>();
-  } else if (key == "functions" || key == "functions_module") {
-    // The command-line executors' parsing of these keys, into a scratch copy.
-    LocalExecutorOptions scratch;
-    if (auto applied = ApplyCommandLineOption(key, value, scratch); !applied) {
-      return tl::unexpected(applied.error());
-    }
-    if (key == "functions") {
-      options.functions.insert(options.functions.end(), scratch.functions.begin(),
-                               scratch.functions.end());
-    } else {
-      options.functions_module = scratch.functions_module;
-    }
   } else {
     return UnknownOption(
-        key,
-        "image, container_name, timeout, work_dir, bind_dir, auto_remove, stop_container, "
-        "extra_volumes, extra_hosts, env, init_command, network_mode, memory_limit, cpus, "
-        "pids_limit, tmpfs, ulimits, labels, user, cap_add, work_dir_size_limit, "
-        "work_dir_file_limit, output_limit, python, execution_policies, run_log, "
-        "cleanup_code_files, functions, functions_module, docker_host, bind_work_dir, use_runner, "
-        "warm_pool");
+        key, fmt::format("{}, image, container_name, bind_dir, auto_remove, stop_container, "
+                         "extra_volumes, extra_hosts, init_command, network_mode, memory_limit, "
+                         "cpus, pids_limit, tmpfs, ulimits, labels, user, cap_add, "
+                         "work_dir_size_limit, work_dir_file_limit, docker_host, bind_work_dir, "
+                         "use_runner, warm_pool",
+                         kCommandLineOptionNames));
   }
   return {};
 }

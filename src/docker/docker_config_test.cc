@@ -18,7 +18,8 @@ std::string ErrorOf(std::string_view config) {
 }
 
 TEST(DockerConfigTest, UnknownKeysAreRejectedWithTheKnownOnes) {
-  EXPECT_THAT(ErrorOf(R"({"imagee": "x"})"), HasSubstr("unknown option (known: image,"));
+  EXPECT_THAT(ErrorOf(R"({"imagee": "x"})"), HasSubstr("unknown option (known: timeout,"));
+  EXPECT_THAT(ErrorOf(R"({"imagee": "x"})"), HasSubstr(", image, container_name,"));
 }
 
 TEST(DockerConfigTest, BadValuesAreRejected) {

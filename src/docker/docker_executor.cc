@@ -9,6 +9,8 @@
 #include <random>
 
 #include "codeexec/log.h"
+#include "command_line/block_loop.h"
+#include "core/ordered_mutex.h"
 #include "core/work_folder.h"
 #include "docker/capabilities.h"
 #include "docker/container.h"
@@ -16,7 +18,6 @@
 #include "docker/docker_client.h"
 #include "docker/runner_binary.h"
 #include "docker/warm_pool.h"
-#include "local/command_line_core.h"
 
 namespace codeexec {
 namespace {
@@ -136,20 +137,19 @@ Result<void> EnsureImage(const DockerClient& client, const std::string& image) {
 
 // The options of the block loop: the container's environment starts empty here (the image's
 // environment applies inside it), and tools are found in the container.
-Result<LocalExecutorOptions> CoreOptions(const DockerExecutorOptions& options,
-                                         const std::filesystem::path& work_dir) {
-  LocalExecutorOptions core;
-  core.timeout = options.timeout;
+// The block loop's options: the container's environment starts empty here (the image's
+// environment applies inside it), and `python` names the interpreter inside the container.
+Result<CommandLineOptions> CoreOptions(const DockerExecutorOptions& options,
+                                       const std::filesystem::path& work_dir) {
+  if (options.env.clear || !options.env.unset.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "clear_env and unset_env do not apply to a container (its environment is "
+                     "the image's): remove them, or set the variables you need in env");
+  }
+  CommandLineOptions core = options;
   core.work_dir = work_dir;
-  core.env.set = options.env;
   core.env.clear = true;
-  core.output_limit = options.output_limit;
-  core.execution_policies = options.execution_policies;
-  core.run_log = options.run_log;
-  core.cleanup_code_files = options.cleanup_code_files;
-  core.functions = options.functions;
-  core.functions_module = options.functions_module;
-  core.languages = options.languages;
+  core.python.clear();
   if (!options.python.empty()) {
     const LanguageSpec* python = core.languages.Find("python");
     if (python == nullptr) {
@@ -215,7 +215,7 @@ docker::ContainerSpec MakeContainerSpec(const DockerExecutorOptions& options,
   spec.host_work_dir = work_dir.string();
   spec.extra_volumes = options.extra_volumes;
   spec.extra_hosts = options.extra_hosts;
-  for (const auto& [name, value] : options.env) spec.env.push_back(name + "=" + value);
+  for (const auto& [name, value] : options.env.set) spec.env.push_back(name + "=" + value);
   spec.labels = options.labels;
   spec.network_mode = options.network_mode;
   spec.user = options.user;
@@ -261,28 +261,16 @@ std::optional<docker::WarmContainer> TakeWarm(const DockerExecutorOptions& optio
 struct DockerCommandLineCodeExecutor::Impl {
   DockerExecutorOptions options;
   WorkFolder folder;  // owns a temporary work folder
-  std::unique_ptr<CommandLineCore> core;
-  docker::ContainerRunner* runner = nullptr;  // owned by `core`
+  std::unique_ptr<BlockLoop> loop;
+  docker::ContainerRunner* runner = nullptr;  // owned by `loop`
   std::unique_ptr<Container> container;
   std::string container_name;
-  std::mutex mutex;  // one execution (or Restart, Stop) at a time
-  bool stopped = false;
-  std::atomic<bool> stopping{false};  // Stop() is waiting: executions not yet begun are refused
-  std::mutex running_mutex;
-  std::optional<CancellationToken> running;  // the execution under way, guarded by running_mutex
+  OrderedMutex turn;         // one call at a time, in arrival order
+  mutable std::mutex mutex;  // guards `container` against the accessors
 
   // Finds or starts the container, once the work folder is ready.
   Result<void> Open(DockerClient client, const Placement& placement,
                     std::optional<docker::WarmContainer> warm);
-  // Cancels the execution under way, if any (Stop and Restart then wait for it to end).
-  void CancelRunning() {
-    std::lock_guard lock(running_mutex);
-    if (running) running->Cancel();
-  }
-  void SetRunning(std::optional<CancellationToken> token) {
-    std::lock_guard lock(running_mutex);
-    running = std::move(token);
-  }
 };
 
 Result<void> DockerCommandLineCodeExecutor::Impl::Open(DockerClient client,
@@ -293,13 +281,13 @@ Result<void> DockerCommandLineCodeExecutor::Impl::Open(DockerClient client,
   auto container_runner = std::make_unique<docker::ContainerRunner>(options.user, options.timeout);
   runner = container_runner.get();
   // The block loop validates the shared options and opens the run log.
-  auto made = CommandLineCore::Create(std::move(*core_options), std::move(container_runner));
+  auto made = BlockLoop::Create(std::move(*core_options), "", std::move(container_runner));
   if (!made) return tl::unexpected(made.error());
-  core = std::move(*made);
+  loop = std::move(*made);
   if (warm) {
     container = std::move(warm->container);
   } else {
-    docker::ContainerSpec spec = MakeContainerSpec(options, placement, core->work_dir());
+    docker::ContainerSpec spec = MakeContainerSpec(options, placement, loop->work_dir());
     // The image is looked for only when the daemon says it is missing: one round trip less.
     auto started = Container::Start(client, spec);
     if (!started && started.error().code() == ErrorCode::kNotFound) {
@@ -310,7 +298,7 @@ Result<void> DockerCommandLineCodeExecutor::Impl::Open(DockerClient client,
     container = std::move(*started);
   }
   container_name = container->name();
-  runner->Attach(container.get(), core->work_dir().string(), &folder.files());
+  runner->Attach(container.get(), &folder.files());
   return {};
 }
 
@@ -323,7 +311,7 @@ Result<DockerCommandLineCodeExecutor> DockerCommandLineCodeExecutor::Create(
   // The block loop's options are checked before any daemon is contacted.
   auto core_options = CoreOptions(options, options.work_dir);
   if (!core_options) return tl::unexpected(core_options.error());
-  if (auto valid = CommandLineCore::Validate(*core_options); !valid) {
+  if (auto valid = BlockLoop::CheckOptions(*core_options); !valid) {
     return tl::unexpected(valid.error());
   }
   auto endpoint = docker::ResolveDockerEndpoint(options.docker_host);
@@ -350,8 +338,8 @@ Result<DockerCommandLineCodeExecutor> DockerCommandLineCodeExecutor::Create(
   impl->options = std::move(options);
   if (auto opened = impl->Open(std::move(*client), placement, std::move(warm)); !opened) {
     impl->container.reset();  // before the folder it mounts
-    if (impl->core) [[maybe_unused]]
-      auto stopped = impl->core->Stop();
+    if (impl->loop) [[maybe_unused]]
+      auto stopped = impl->loop->Stop();
     [[maybe_unused]] auto removed = impl->folder.Remove();
     return tl::unexpected(opened.error());
   }
@@ -367,6 +355,7 @@ DockerCommandLineCodeExecutor& DockerCommandLineCodeExecutor::operator=(
   if (this != &other) {
     if (impl_) [[maybe_unused]]
       auto stopped = Stop();
+    CodeExecutor::operator=(std::move(other));
     impl_ = std::move(other.impl_);
   }
   return *this;
@@ -378,7 +367,7 @@ DockerCommandLineCodeExecutor::~DockerCommandLineCodeExecutor() {
 }
 
 const std::filesystem::path& DockerCommandLineCodeExecutor::work_dir() const {
-  return impl_->core->work_dir();
+  return impl_->loop->work_dir();
 }
 const DockerExecutorOptions& DockerCommandLineCodeExecutor::options() const {
   return impl_->options;
@@ -397,49 +386,41 @@ bool DockerCommandLineCodeExecutor::uses_runner() const {
 
 void DockerCommandLineCodeExecutor::DrainWarmPool() { docker::WarmPool::Shared().Drain(); }
 
-Result<void> DockerCommandLineCodeExecutor::Restart() {
-  impl_->CancelRunning();
+Result<void> DockerCommandLineCodeExecutor::DoRestart() {
   std::lock_guard lock(impl_->mutex);
-  if (impl_->stopped) {
-    return MakeError(ErrorCode::kFailedPrecondition,
-                     "the executor was stopped; create a new one to run more code");
-  }
   return impl_->container->Recreate();
 }
 
-Result<void> DockerCommandLineCodeExecutor::Stop() {
-  impl_->stopping = true;
-  impl_->CancelRunning();
+Result<void> DockerCommandLineCodeExecutor::DoStop() {
   std::lock_guard lock(impl_->mutex);
-  if (impl_->stopped) return {};
-  impl_->stopped = true;
-  impl_->runner->Attach(nullptr, "");
+  impl_->runner->Attach(nullptr, nullptr);
   // The container goes first: it must not outlive the work folder it mounts.
   auto container = impl_->container->Stop();
   impl_->container.reset();
-  auto core = impl_->core->Stop();
+  auto loop = impl_->loop->Stop();
   auto folder = impl_->folder.Remove();
   if (!container) return container;
-  return core ? folder : core;
+  return loop ? folder : loop;
 }
 
 Result<CodeResult> DockerCommandLineCodeExecutor::DoExecuteCodeBlocks(
-    const std::vector<CodeBlock>& blocks, const CancellationToken& cancel) {
-  std::lock_guard lock(impl_->mutex);
-  if (impl_->stopped || impl_->stopping) {
-    return MakeError(ErrorCode::kFailedPrecondition,
-                     "the executor was stopped; create a new one to run more code");
+    const std::vector<CodeBlock>& blocks, const ExecutionContext& context) {
+  // One call at a time, in arrival order; a call cancelled while it waits ends at once.
+  OrderedLock turn(impl_->turn, context.cancel());
+  if (!turn.held()) {
+    CodeResult cancelled;
+    cancelled.exit_code = 125;
+    cancelled.status = ExecutionStatus::kCancelled;
+    cancelled.output = "\nCancelled";
+    return cancelled;
   }
-  // The caller's cancellation, or Stop() and Restart() from another thread, end the execution.
-  CancellationToken execution;
-  uint64_t link = cancel.OnCancel([execution] { execution.Cancel(); });
-  impl_->SetRunning(execution);
-  if (impl_->stopping) execution.Cancel();  // Stop() came between the check and SetRunning
-  impl_->runner->set_cancel(execution);
-  auto result = impl_->core->Execute(blocks, execution);
-  impl_->SetRunning(std::nullopt);
-  cancel.RemoveCallback(link);
-  return result;
+  if (context.standard_input() && !impl_->container->spec().use_runner) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "standard input needs codeexec's runner in the container, and this executor "
+                     "runs blocks through the exec API (use_runner is off, or the daemon's CPU "
+                     "architecture differs)");
+  }
+  return impl_->loop->Execute(blocks, context);
 }
 
 }  // namespace codeexec

@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "codeexec/log.h"
+#include "command_line/run_log.h"
 #include "core/ascii.h"
 #include "docker/tar.h"
-#include "local/run_log.h"
 
 namespace codeexec::docker {
 namespace {

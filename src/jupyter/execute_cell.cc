@@ -14,12 +14,14 @@ using std::chrono::milliseconds;
 class CellState {
  public:
   CellState(std::string msg_id, bool show_traceback, const std::filesystem::path& output_dir,
-            OutputCollector& output, std::vector<std::filesystem::path>& files)
+            OutputCollector& output, std::vector<std::filesystem::path>& files,
+            const SavedFileSink& on_file)
       : msg_id_(std::move(msg_id)),
         show_traceback_(show_traceback),
         output_dir_(output_dir),
         output_(output),
-        files_(files) {}
+        files_(files),
+        on_file_(on_file) {}
 
   // Takes one message; returns true if it belonged to this cell.
   bool Take(Kernel& kernel, const Incoming& incoming);
@@ -38,6 +40,7 @@ class CellState {
   const std::filesystem::path& output_dir_;
   OutputCollector& output_;
   std::vector<std::filesystem::path>& files_;
+  const SavedFileSink& on_file_;
   bool replied_ = false, idle_ = false, failed_ = false, error_shown_ = false;
   bool interrupted_ = false;
 };
@@ -81,6 +84,9 @@ void CellState::TakeIopub(const Message& message) {
     Write(OutputStream::kStdout, rendered.text);
     Write(OutputStream::kStderr, rendered.errors);
     files_.insert(files_.end(), rendered.files.begin(), rendered.files.end());
+    for (std::size_t i = 0; on_file_ && i < rendered.files.size(); ++i) {
+      on_file_(rendered.files[i], rendered.mimes[i]);
+    }
   } else if (type == "error") {
     failed_ = true;
     ShowError(content);
@@ -125,11 +131,12 @@ void CellState::Write(OutputStream stream, std::string_view text) {
 Result<CellOutcome> ExecuteCell(Kernel& kernel, std::string_view code, const CellLimits& limits,
                                 const CancellationToken& cancel,
                                 const std::filesystem::path& output_dir, OutputCollector& output,
-                                std::vector<std::filesystem::path>& output_files) {
+                                std::vector<std::filesystem::path>& output_files,
+                                const SavedFileSink& on_file) {
   Message request = kernel.session().MakeRequest("execute_request", ExecuteRequestContent(code));
   if (auto sent = kernel.Send(Channel::kShell, request); !sent) return tl::unexpected(sent.error());
   CellState cell(std::string(request.msg_id()), limits.show_traceback, output_dir, output,
-                 output_files);
+                 output_files, on_file);
   CellOutcome outcome;
   std::optional<Clock::time_point> interrupted_at;
   const int cancel_fd = cancel.wait_fd();

@@ -19,6 +19,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -52,11 +53,15 @@ struct CellOutcome {
   std::string death;       // with kKernelDied: why (from Kernel::DeathDescription)
 };
 
+// Called for each file the cell's output was saved to, as it is saved.
+using SavedFileSink = std::function<void(const std::filesystem::path& path, std::string_view mime)>;
+
 // Errors are for failing to send the request; everything the code does is in the outcome.
 Result<CellOutcome> ExecuteCell(Kernel& kernel, std::string_view code, const CellLimits& limits,
                                 const CancellationToken& cancel,
                                 const std::filesystem::path& output_dir, OutputCollector& output,
-                                std::vector<std::filesystem::path>& output_files);
+                                std::vector<std::filesystem::path>& output_files,
+                                const SavedFileSink& on_file = {});
 
 }  // namespace codeexec::jupyter
 

@@ -10,6 +10,7 @@
 #include "codeexec/log.h"
 #include "core/ascii.h"
 #include "core/limits.h"
+#include "core/ordered_mutex.h"
 #include "core/silence_pip.h"
 #include "core/work_folder.h"
 #include "jupyter/execute_cell.h"
@@ -17,6 +18,7 @@
 #include "jupyter/local_kernel.h"
 #include "jupyter/remote_kernel.h"
 #include "jupyter/shell_cell.h"
+#include "process/call_recorder.h"
 
 namespace codeexec {
 namespace {
@@ -78,7 +80,7 @@ struct JupyterCodeExecutor::Impl {
   jupyter::KernelSpec spec;
   WorkFolder work_folder;
   fs::path output_dir;
-  bool stopped = false;
+  OrderedMutex turn;  // one call at a time, in arrival order
   std::unique_ptr<jupyter::Kernel> kernel;
   std::string death;  // why the kernel died, until Restart()
 
@@ -93,9 +95,9 @@ struct JupyterCodeExecutor::Impl {
     bool shell = false;  // a shell script wrapped in a %%bash / %%sh magic
   };
   std::optional<Cell> CellFor(const CodeBlock& block) const;
-  // Runs one block; returns false when execution must stop after it.
-  Result<bool> RunBlock(const CodeBlock& block, const CancellationToken& cancel,
-                        OutputCollector& output, CodeResult& result);
+  // Runs one block (the call's `index`th); returns false when execution must stop after it.
+  Result<bool> RunBlock(const CodeBlock& block, int index, const ExecutionContext& context,
+                        CallRecorder& recorder, BlockResult& result);
 };
 
 Result<void> JupyterCodeExecutor::Impl::StartKernel() {
@@ -153,9 +155,10 @@ std::optional<JupyterCodeExecutor::Impl::Cell> JupyterCodeExecutor::Impl::CellFo
   return std::nullopt;
 }
 
-Result<bool> JupyterCodeExecutor::Impl::RunBlock(const CodeBlock& block,
-                                                 const CancellationToken& cancel,
-                                                 OutputCollector& output, CodeResult& result) {
+Result<bool> JupyterCodeExecutor::Impl::RunBlock(const CodeBlock& block, int index,
+                                                 const ExecutionContext& context,
+                                                 CallRecorder& recorder, BlockResult& result) {
+  OutputCollector& output = recorder.output();
   auto stop = [&](int exit_code, ExecutionStatus status, std::string_view note) {
     result.exit_code = exit_code;
     result.status = status;
@@ -163,15 +166,29 @@ Result<bool> JupyterCodeExecutor::Impl::RunBlock(const CodeBlock& block,
     return false;
   };
   std::optional<Cell> cell = CellFor(block);
+  const LanguageSpec* language = LanguageTable::Default().Find(block.language);
+  result.language = language ? language->name : block.language;
+  recorder.Started();
   if (!cell) {
     return stop(1, ExecutionStatus::kError, "\nunknown language " + AsciiLower(block.language));
   }
   jupyter::CellLimits limits;
-  limits.deadline = Clock::now() + options.timeout;
+  limits.deadline = Clock::now() + context.TimeoutOr(options.timeout);
   limits.interrupt_grace = options.interrupt_grace;
   limits.show_traceback = !cell->shell;  // a shell block's traceback is about the magic
-  auto outcome = jupyter::ExecuteCell(*kernel, cell->code, limits, cancel, output_dir, output,
-                                      result.output_files);
+  jupyter::SavedFileSink on_file;
+  if (context.streaming()) {
+    on_file = [&](const fs::path& path, std::string_view mime) {
+      ExecutionEvent file;
+      file.type = ExecutionEvent::Type::kFile;
+      file.block = index;
+      file.path = path;
+      file.mime = std::string(mime);
+      context.Emit(file);
+    };
+  }
+  auto outcome = jupyter::ExecuteCell(*kernel, cell->code, limits, context.cancel(), output_dir,
+                                      output, result.output_files, on_file);
   if (!outcome) return tl::unexpected(outcome.error());
   using jupyter::CellStatus;
   switch (outcome->status) {
@@ -240,6 +257,7 @@ JupyterCodeExecutor& JupyterCodeExecutor::operator=(JupyterCodeExecutor&& other)
   if (this != &other) {
     if (impl_) [[maybe_unused]]
       auto stopped = Stop();
+    CodeExecutor::operator=(std::move(other));
     impl_ = std::move(other.impl_);
   }
   return *this;
@@ -269,49 +287,46 @@ std::string JupyterCodeExecutor::remote_kernel_id() const {
   return remote ? remote->kernel_id() : std::string();
 }
 
-Result<void> JupyterCodeExecutor::Restart() {
-  if (impl_->stopped) {
-    return MakeError(ErrorCode::kFailedPrecondition,
-                     "the executor was stopped; create a new one to run more code");
-  }
-  return impl_->ReplaceKernel();
-}
+Result<void> JupyterCodeExecutor::DoRestart() { return impl_->ReplaceKernel(); }
 
-Result<void> JupyterCodeExecutor::Stop() {
-  if (impl_->stopped) return {};
-  impl_->stopped = true;
+Result<void> JupyterCodeExecutor::DoStop() {
   impl_->kernel.reset();
   return impl_->work_folder.Remove();
 }
 
 Result<CodeResult> JupyterCodeExecutor::DoExecuteCodeBlocks(const std::vector<CodeBlock>& blocks,
-                                                            const CancellationToken& cancel) {
-  if (impl_->stopped) {
-    return MakeError(ErrorCode::kFailedPrecondition,
-                     "the executor was stopped; create a new one to run more code");
+                                                            const ExecutionContext& context) {
+  if (context.standard_input() || !context.args().empty()) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "the jupyter executor runs cells in a kernel: it has no standard input and "
+                     "no program arguments; use a command-line executor (local, sandbox, docker) "
+                     "for those");
   }
+  // The kernel runs one cell at a time: calls take turns in arrival order.
+  OrderedLock turn(impl_->turn, context.cancel());
   if (!impl_->kernel) {
     return MakeError(ErrorCode::kFailedPrecondition,
                      fmt::format("the kernel is not running ({}): call Restart() to start a new "
                                  "one",
                                  impl_->death.empty() ? "it failed to start" : impl_->death));
   }
-  Clock::time_point start = Clock::now();
-  OutputCollector output(impl_->options.output_limit);
   CodeResult result;
-  if (cancel.IsCancelled() && !blocks.empty()) {
+  CallRecorder recorder(impl_->options.output_limit, context, result);
+  if ((!turn.held() || context.cancel().IsCancelled()) && !blocks.empty()) {
     result.exit_code = 125;
     result.status = ExecutionStatus::kCancelled;
-    output.AppendNote("Cancelled");
+    recorder.output().AppendNote("\nCancelled");
   }
-  for (const CodeBlock& block : blocks) {
+  for (const CodeBlock& code_block : blocks) {
     if (result.exit_code != 0) break;
-    auto go_on = impl_->RunBlock(block, cancel, output, result);
+    BlockResult& block = recorder.BeginBlock();
+    int index = static_cast<int>(result.blocks.size()) - 1;
+    auto go_on = impl_->RunBlock(code_block, index, context, recorder, block);
     if (!go_on) return tl::unexpected(go_on.error());
+    recorder.EndBlock();
     if (!*go_on) break;
   }
-  output.FinishInto(result);
-  result.duration = Clock::now() - start;
+  recorder.Finish();
   return result;
 }
 

@@ -93,6 +93,7 @@ RenderedBundle RenderMimeBundle(const json& data, const fs::path& output_dir) {
     if (auto path = SaveFile(output_dir, saved.extension, *bytes, out.errors)) {
       out.text += fmt::format("{} data saved to {}\n", saved.label, path->string());
       out.files.push_back(std::move(*path));
+      out.mimes.emplace_back(saved.mime);
     }
   }
   return out;

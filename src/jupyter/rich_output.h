@@ -21,6 +21,7 @@ namespace codeexec::jupyter {
 struct RenderedBundle {
   std::string text;                          // lines to show, each ending with '\n'
   std::vector<std::filesystem::path> files;  // saved, in the order of their lines
+  std::vector<std::string> mimes;            // each file's MIME type
   std::string errors;                        // files that could not be saved, one line each
 };
 

@@ -51,9 +51,10 @@ void ConfigureAttributes(posix_spawnattr_t* attr) {
                            POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 }
 
-Result<void> ConfigureFiles(posix_spawn_file_actions_t* actions, int out, int err,
+Result<void> ConfigureFiles(posix_spawn_file_actions_t* actions, int in, int out, int err,
                             const std::string& cwd) {
-  int rc = posix_spawn_file_actions_addopen(actions, 0, "/dev/null", O_RDONLY, 0);
+  int rc = in >= 0 ? posix_spawn_file_actions_adddup2(actions, in, 0)
+                   : posix_spawn_file_actions_addopen(actions, 0, "/dev/null", O_RDONLY, 0);
   if (rc == 0) rc = posix_spawn_file_actions_adddup2(actions, out, 1);
   if (rc == 0) rc = posix_spawn_file_actions_adddup2(actions, err, 2);
   if (rc == 0 && !cwd.empty()) rc = posix_spawn_file_actions_addchdir_np(actions, cwd.c_str());
@@ -114,7 +115,8 @@ Result<ChildProcess> Spawn(const SpawnSpec& spec) {
 
   SpawnAttributes attributes;
   ConfigureAttributes(&attributes.attr);
-  if (auto files = ConfigureFiles(&attributes.actions, out[1], err[1], spec.cwd); !files) {
+  if (auto files = ConfigureFiles(&attributes.actions, spec.stdin_fd, out[1], err[1], spec.cwd);
+      !files) {
     return tl::unexpected(files.error());
   }
   std::vector<char*> argv;

@@ -21,12 +21,15 @@ struct SpawnSpec {
   // pipes are made: stdout_fd() and stderr_fd() are then -1. For long-lived children such as
   // kernels, whose output nobody reads as it comes.
   int output_fd = -1;
+  // When >= 0, the child's stdin (the read end of a pipe the caller feeds); else /dev/null.
+  int stdin_fd = -1;
 };
 
 // A running child started by Spawn: the leader of a new session and process group, with stdin
-// from /dev/null, stdout and stderr on pipes we read, every other descriptor closed and every
-// signal at its default disposition, unblocked. Owns a pidfd so that the pid cannot be reused
-// while we hold it. Destroying a child that was not reaped kills its process group and reaps it.
+// from /dev/null (or the spec's stdin_fd), stdout and stderr on pipes we read, every other
+// descriptor closed and every signal at its default disposition, unblocked. Owns a pidfd so that
+// the pid cannot be reused while we hold it. Destroying a child that was not reaped kills its
+// process group and reaps it.
 class ChildProcess {
  public:
   ChildProcess(ChildProcess&& other) noexcept;

@@ -120,6 +120,11 @@ void OutputCollector::FinishInto(CodeResult& result) {
   result.stdout_text = std::move(collected.stdout_text);
   result.stderr_text = std::move(collected.stderr_text);
   result.truncated = collected.truncated;
+  for (std::size_t i = 0; i < result.blocks.size() && i < collected.blocks.size(); ++i) {
+    result.blocks[i].output = std::move(collected.blocks[i].output);
+    result.blocks[i].stdout_text = std::move(collected.blocks[i].stdout_text);
+    result.blocks[i].stderr_text = std::move(collected.blocks[i].stderr_text);
+  }
   if (result.truncated &&
       (result.status == ExecutionStatus::kOk || result.status == ExecutionStatus::kError)) {
     result.status = ExecutionStatus::kOutputLimit;

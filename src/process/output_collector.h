@@ -64,8 +64,9 @@ class OutputCollector {
   bool AtLineStart() const;
 
   CollectedOutput Finish();
-  // Finish(), into an executor's result: output, streams and truncation; a result that was ok or
-  // an error becomes kOutputLimit when the output was cut.
+  // Finish(), into an executor's result: output, streams and truncation, and each of
+  // result.blocks' texts; a result that was ok or an error becomes kOutputLimit when the output
+  // was cut.
   void FinishInto(CodeResult& result);
 
  private:

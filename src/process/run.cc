@@ -1,10 +1,12 @@
 #include "process/run.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <optional>
 
 namespace codeexec {
 namespace {
@@ -20,8 +22,14 @@ int MillisUntil(Clock::time_point when) {
 class Pump {
  public:
   Pump(ChildProcess& child, const RunLimits& limits, const CancellationToken& cancel,
-       OutputCollector& output)
-      : child_(child), limits_(limits), cancel_fd_(cancel.wait_fd()), output_(output) {}
+       OutputCollector& output, StdinFeed* stdin_feed)
+      : child_(child),
+        limits_(limits),
+        cancel_fd_(cancel.wait_fd()),
+        output_(output),
+        stdin_(stdin_feed) {
+    if (stdin_ != nullptr && stdin_->data.empty()) stdin_->fd.Reset();
+  }
 
   Result<RunOutcome> Run();
 
@@ -33,12 +41,14 @@ class Pump {
   void StartTermination(bool timed_out);
   Result<void> OnExit();
   void ReadAvailable(int fd, OutputStream stream);
+  void WriteStdin();
   bool Done() const;
 
   ChildProcess& child_;
   const RunLimits& limits_;
   int cancel_fd_;
   OutputCollector& output_;
+  StdinFeed* stdin_;
   Phase phase_ = Phase::kRunning;
   Clock::time_point phase_deadline_;
   RunOutcome outcome_;
@@ -110,13 +120,49 @@ void Pump::ReadAvailable(int fd, OutputStream stream) {
   }
 }
 
+// write(2) to a pipe whose reader is gone, without the SIGPIPE that would kill a host process
+// that does not ignore it: the signal is blocked on this thread meanwhile and, when raised,
+// consumed before it is unblocked.
+ssize_t WriteWithoutSigpipe(int fd, std::string_view data) {
+  sigset_t pipe_only, previous;
+  sigemptyset(&pipe_only);
+  sigaddset(&pipe_only, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_only, &previous);
+  ssize_t n;
+  do {
+    n = write(fd, data.data(), data.size());
+  } while (n < 0 && errno == EINTR);
+  int saved = errno;
+  if (n < 0 && errno == EPIPE) {
+    timespec none{0, 0};
+    while (sigtimedwait(&pipe_only, nullptr, &none) < 0 && errno == EINTR) {
+    }
+  }
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  errno = saved;
+  return n;
+}
+
+void Pump::WriteStdin() {
+  while (!stdin_->data.empty()) {
+    ssize_t n = WriteWithoutSigpipe(stdin_->fd.get(), stdin_->data);
+    if (n < 0 && errno == EAGAIN) return;
+    if (n <= 0) break;  // EPIPE: the program stopped reading
+    stdin_->data.remove_prefix(static_cast<std::size_t>(n));
+  }
+  stdin_->fd.Reset();  // end of file for the program
+}
+
 bool Pump::Done() const { return phase_ == Phase::kExited && !stdout_open_ && !stderr_open_; }
 
 Result<RunOutcome> Pump::Run() {
   while (!Done()) {
-    pollfd fds[4];
+    pollfd fds[5];
     int n = 0;
-    int out_index = -1, err_index = -1, exit_index = -1, cancel_index = -1;
+    int out_index = -1, err_index = -1, exit_index = -1, cancel_index = -1, in_index = -1;
+    if (stdin_ != nullptr && stdin_->fd.valid() && phase_ != Phase::kExited) {
+      fds[in_index = n++] = {stdin_->fd.get(), POLLOUT, 0};
+    }
     if (stdout_open_) fds[out_index = n++] = {child_.stdout_fd(), POLLIN, 0};
     if (stderr_open_) fds[err_index = n++] = {child_.stderr_fd(), POLLIN, 0};
     if (phase_ != Phase::kExited) fds[exit_index = n++] = {child_.pidfd(), POLLIN, 0};
@@ -130,6 +176,7 @@ Result<RunOutcome> Pump::Run() {
       continue;
     }
     auto fired = [&](int index) { return index >= 0 && fds[index].revents != 0; };
+    if (fired(in_index)) WriteStdin();
     if (fired(out_index)) ReadAvailable(child_.stdout_fd(), OutputStream::kStdout);
     if (fired(err_index)) ReadAvailable(child_.stderr_fd(), OutputStream::kStderr);
     if (fired(cancel_index)) StartTermination(/*timed_out=*/false);
@@ -144,21 +191,41 @@ Result<RunOutcome> Pump::Run() {
 
 }  // namespace
 
+Result<StdinPipe> MakeStdinPipe(std::string_view data) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) < 0) return ErrnoError("pipe2", errno);
+  StdinPipe pipe{UniqueFd(fds[0]), StdinFeed{UniqueFd(fds[1]), data}};
+  fcntl(fds[1], F_SETFL, O_NONBLOCK);
+  return pipe;
+}
+
 Result<RunOutcome> RunToCompletion(const SpawnSpec& spec, const RunLimits& limits,
-                                   const CancellationToken& cancel, OutputCollector& output) {
+                                   const CancellationToken& cancel, OutputCollector& output,
+                                   const std::string* standard_input) {
   if (cancel.IsCancelled()) {
     RunOutcome outcome;
     outcome.cancelled = true;
     return outcome;
   }
-  auto child = Spawn(spec);
+  std::optional<StdinPipe> in;
+  SpawnSpec with_stdin = spec;
+  if (standard_input != nullptr) {
+    auto pipe = MakeStdinPipe(*standard_input);
+    if (!pipe) return tl::unexpected(pipe.error());
+    in.emplace(std::move(*pipe));
+    with_stdin.stdin_fd = in->child_end.get();
+  }
+  auto child = Spawn(with_stdin);
   if (!child) return tl::unexpected(child.error());
-  return Supervise(*child, limits, cancel, output);
+  if (!in) return Supervise(*child, limits, cancel, output);
+  in->child_end.Reset();
+  return Supervise(*child, limits, cancel, output, &in->feed);
 }
 
 Result<RunOutcome> Supervise(ChildProcess& child, const RunLimits& limits,
-                             const CancellationToken& cancel, OutputCollector& output) {
-  return Pump(child, limits, cancel, output).Run();
+                             const CancellationToken& cancel, OutputCollector& output,
+                             StdinFeed* stdin_feed) {
+  return Pump(child, limits, cancel, output, stdin_feed).Run();
 }
 
 }  // namespace codeexec

@@ -4,11 +4,13 @@
 
 #include <chrono>
 #include <string>
+#include <string_view>
 
 #include "codeexec/cancellation.h"
 #include "codeexec/error.h"
 #include "process/child_process.h"
 #include "process/output_collector.h"
+#include "process/unique_fd.h"
 
 namespace codeexec {
 
@@ -36,18 +38,37 @@ struct RunOutcome {
   std::string note;
 };
 
-// Reads a started child's stdout and stderr into `output` as they arrive and waits for it to
-// exit, enforcing the deadline and cancellation as RunToCompletion describes.
+// Feeds a child's standard input: `data` into `fd` (the write end of its stdin pipe), as fast as
+// the child reads, then closes it. A child that stops reading (or exits) ends the feeding.
+struct StdinFeed {
+  UniqueFd fd;
+  std::string_view data;
+};
+
+// Reads a started child's stdout and stderr into `output` as they arrive, writes `stdin` (when
+// given) to it, and waits for it to exit, enforcing the deadline and cancellation as
+// RunToCompletion describes.
 Result<RunOutcome> Supervise(ChildProcess& child, const RunLimits& limits,
-                             const CancellationToken& cancel, OutputCollector& output);
+                             const CancellationToken& cancel, OutputCollector& output,
+                             StdinFeed* stdin_feed = nullptr);
+
+// A pipe for a child's standard input: the read end for the child, and the feed (its write end,
+// non-blocking) for Supervise.
+struct StdinPipe {
+  UniqueFd child_end;
+  StdinFeed feed;
+};
+Result<StdinPipe> MakeStdinPipe(std::string_view data);
 
 // Starts `spec`, reads its stdout and stderr into `output` as they arrive, and waits for it to
 // exit. On the deadline or cancellation, the whole process group gets SIGTERM, then SIGKILL after
 // `kill_grace`. When the main process exits, whatever it left running in its group is killed, so
 // nothing it started outlives the run. Errors are for failures to start (a missing program, no
 // descriptors left); everything the program does is in the outcome.
+// `standard_input`, when given, is what the program reads on stdin (else /dev/null).
 Result<RunOutcome> RunToCompletion(const SpawnSpec& spec, const RunLimits& limits,
-                                   const CancellationToken& cancel, OutputCollector& output);
+                                   const CancellationToken& cancel, OutputCollector& output,
+                                   const std::string* standard_input = nullptr);
 
 }  // namespace codeexec
 

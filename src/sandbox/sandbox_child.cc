@@ -45,8 +45,8 @@ void Mark(const ChildConfig& config, ChildStep step) {
 // Closes every descriptor but the ones this run uses. The clone copied the whole table of a
 // multi-threaded runner: another run's pipe kept open here would never see end-of-file.
 bool CloseOtherDescriptors(const ChildConfig& config) {
-  int keep[] = {config.report_fd, config.status_fd, config.stdout_fd,
-                config.stderr_fd, config.init_fd,   config.step_times_fd};
+  int keep[] = {config.report_fd, config.status_fd, config.stdout_fd,    config.stderr_fd,
+                config.init_fd,   config.stdin_fd,  config.step_times_fd};
   constexpr int kCount = sizeof(keep) / sizeof(keep[0]);
   for (int i = 1; i < kCount; ++i) {  // insertion sort: no library calls in the child
     for (int j = i; j > 0 && keep[j - 1] > keep[j]; --j) std::swap(keep[j - 1], keep[j]);
@@ -115,20 +115,25 @@ bool DropCapabilities() {
   return syscall(SYS_capset, &header, data) == 0;
 }
 
-// The init program's descriptors: 0 /dev/null, 1 and 2 the output pipes, then status, error and
+// The init program's descriptors: 0 stdin, 1 and 2 the output pipes, then status, report and
 // step times (child_protocol.h). Everything is first moved above them, so that no source is
 // overwritten before it is copied (the init program's descriptor too: `init_fd` is its new
 // number); the moved copies close at exec.
 bool ArrangeDescriptors(const ChildConfig& config, int* init_fd) {
   *init_fd = fcntl(config.init_fd, F_DUPFD_CLOEXEC, kInitStepTimesFd + 1);
   if (*init_fd < 0) return false;
-  int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  int sources[] = {null_fd,          config.stdout_fd, config.stderr_fd,
-                   config.status_fd, config.report_fd, config.step_times_fd};
+  // The program's stdin: the runner's pipe, else /dev/null.
+  int in_fd = config.stdin_fd >= 0 ? config.stdin_fd : open("/dev/null", O_RDONLY | O_CLOEXEC);
+  int sources[] = {in_fd,
+                   config.stdout_fd,
+                   config.stderr_fd,
+                   config.status_fd,
+                   config.report_fd,
+                   config.step_times_fd};
   for (int& fd : sources) {
     if (fd >= 0 && (fd = fcntl(fd, F_DUPFD_CLOEXEC, kInitStepTimesFd + 1)) < 0) return false;
   }
-  if (null_fd < 0) return false;
+  if (in_fd < 0) return false;
   for (int target = 0; target <= kInitStepTimesFd; ++target) {
     if (sources[target] >= 0 && dup2(sources[target], target) < 0) return false;
   }

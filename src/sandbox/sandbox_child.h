@@ -39,6 +39,7 @@ struct ChildConfig {
   int report_fd = -1;
   int status_fd = -1;  // write (by PID 1): the program's wait status
   int stdout_fd = -1, stderr_fd = -1;
+  int stdin_fd = -1;  // the program's stdin (a pipe the runner feeds); -1: /dev/null
   // When set: a memory file of kChildStepCount int64 mapped at step_end_ns, where the child and
   // PID 1 record the CLOCK_MONOTONIC time in nanoseconds at which each step ended.
   int step_times_fd = -1;

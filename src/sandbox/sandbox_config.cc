@@ -4,8 +4,8 @@
 #include <limits>
 
 #include "codeexec/sandbox_executor.h"
+#include "command_line/command_line_config.h"
 #include "core/json_options.h"
-#include "local/local_config.h"
 
 namespace codeexec {
 namespace {
@@ -74,7 +74,7 @@ Result<std::unique_ptr<CodeExecutor>> SandboxExecutor::FromJson(std::string_view
         auto own = ApplySandboxOption(key, value, options);
         if (!own) return Result<void>(tl::unexpected(own.error()));
         if (*own) return Result<void>();
-        auto shared = ApplyCommandLineOption(key, value, options.command_line);
+        auto shared = ApplyCommandLineOption(key, value, options);
         if (!shared) return Result<void>(tl::unexpected(shared.error()));
         return *shared
                    ? Result<void>()

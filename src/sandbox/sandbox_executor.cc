@@ -4,7 +4,7 @@
 #include <unistd.h>
 
 #include "codeexec/log.h"
-#include "local/command_line_core.h"
+#include "command_line/block_loop.h"
 #include "sandbox/init_program.h"
 #include "sandbox/sandbox_runner.h"
 
@@ -12,19 +12,17 @@ namespace codeexec {
 
 namespace fs = std::filesystem;
 
-LocalExecutorOptions SandboxExecutorOptions::DefaultCommandLine() {
-  LocalExecutorOptions options;
-  options.env.clear = true;
-  options.env.set = {{"PATH", "/usr/local/bin:/usr/bin:/bin"},
-                     {"HOME", "/tmp"},
-                     {"LANG", "C.UTF-8"},
-                     {"TMPDIR", "/tmp"}};
-  return options;
+SandboxExecutorOptions::SandboxExecutorOptions() {
+  env.clear = true;
+  env.set = {{"PATH", "/usr/local/bin:/usr/bin:/bin"},
+             {"HOME", "/tmp"},
+             {"LANG", "C.UTF-8"},
+             {"TMPDIR", "/tmp"}};
 }
 
 struct SandboxExecutor::Impl {
   SandboxExecutorOptions options;
-  std::unique_ptr<CommandLineCore> core;
+  std::unique_ptr<BlockLoop> loop;
 };
 
 Result<SandboxExecutor> SandboxExecutor::Create(SandboxExecutorOptions options) {
@@ -49,10 +47,10 @@ Result<SandboxExecutor> SandboxExecutor::Create(SandboxExecutorOptions options) 
       std::move(*cgroups), std::move(*seccomp), std::move(*init_program), options.limits,
       options.network, options.host_uid, options.host_gid);
   SandboxRunner* runner_view = runner.get();
-  auto core = CommandLineCore::Create(options.command_line, std::move(runner));
-  if (!core) return tl::unexpected(core.error());
+  auto loop = BlockLoop::Create(options, "", std::move(runner));
+  if (!loop) return tl::unexpected(loop.error());
   SandboxViewOptions view_options;
-  view_options.work_dir = (*core)->work_dir();
+  view_options.work_dir = (*loop)->work_dir();
   view_options.host_uid = options.host_uid;
   view_options.host_gid = options.host_gid;
   view_options.read_only_paths = options.read_only_paths;
@@ -60,21 +58,21 @@ Result<SandboxExecutor> SandboxExecutor::Create(SandboxExecutorOptions options) 
   view_options.upper_layer = options.limits.work_dir_bytes > 0 || options.limits.work_dir_files > 0;
   auto view = SandboxView::Build(view_options);
   if (!view) return tl::unexpected(view.error());
-  runner_view->SetView(std::move(*view), &(*core)->files());
-  impl->core = std::move(*core);
+  runner_view->SetView(std::move(*view), &(*loop)->files());
+  impl->loop = std::move(*loop);
   impl->options = std::move(options);
   SandboxExecutor executor(std::move(impl));
   // One empty run proves this host can build the sandbox, so that a missing kernel feature is
   // an error here, with the step that failed, rather than in the middle of an agent's work.
-  SpawnSpec probe_spec;
-  probe_spec.program = "/bin/sh";
-  probe_spec.argv = {"sh", "-c", "true"};
-  char* no_env[] = {nullptr};
-  probe_spec.envp = no_env;
+  Environment no_env;
+  Step probe_step;
+  probe_step.argv = {"/bin/sh", "-c", "true"};
+  probe_step.env = &no_env;
+  probe_step.working_folder = "/";
   RunLimits probe_limits;
   probe_limits.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   OutputCollector probe_output(4096);
-  auto probe = runner_view->Run(probe_spec, probe_limits, CancellationToken(), probe_output);
+  auto probe = runner_view->Run(probe_step, probe_limits, CancellationToken(), probe_output);
   if (!probe) return tl::unexpected(probe.error());
   if (probe->exit_code != 0) {
     return MakeError(ErrorCode::kUnavailable, "the sandbox could not run a trivial program: " +
@@ -89,6 +87,7 @@ SandboxExecutor& SandboxExecutor::operator=(SandboxExecutor&& other) noexcept {
   if (this != &other) {
     if (impl_) [[maybe_unused]]
       auto stopped = Stop();
+    CodeExecutor::operator=(std::move(other));
     impl_ = std::move(other.impl_);
   }
   return *this;
@@ -98,21 +97,21 @@ SandboxExecutor::~SandboxExecutor() {
     auto stopped = Stop();
 }
 
-const fs::path& SandboxExecutor::work_dir() const { return impl_->core->work_dir(); }
+const fs::path& SandboxExecutor::work_dir() const { return impl_->loop->work_dir(); }
 const SandboxExecutorOptions& SandboxExecutor::options() const { return impl_->options; }
 
-Result<void> SandboxExecutor::Restart() {
+Result<void> SandboxExecutor::DoRestart() {
   Log(LogLevel::kWarning,
       "Restarting the sandbox executor is not supported: no state survives a block. No action "
       "is taken.");
   return {};
 }
 
-Result<void> SandboxExecutor::Stop() { return impl_->core->Stop(); }
+Result<void> SandboxExecutor::DoStop() { return impl_->loop->Stop(); }
 
 Result<CodeResult> SandboxExecutor::DoExecuteCodeBlocks(const std::vector<CodeBlock>& blocks,
-                                                        const CancellationToken& cancel) {
-  return impl_->core->Execute(blocks, cancel);
+                                                        const ExecutionContext& context) {
+  return impl_->loop->Execute(blocks, context);
 }
 
 }  // namespace codeexec

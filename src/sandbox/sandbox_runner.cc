@@ -160,7 +160,7 @@ void SandboxRunner::ReturnSlot(std::unique_ptr<SandboxSlot> slot) {
   slots_.push_back(std::move(slot));
 }
 
-Result<RunOutcome> SandboxRunner::Run(const SpawnSpec& spec, const RunLimits& limits,
+Result<RunOutcome> SandboxRunner::Run(const Step& step, const RunLimits& limits,
                                       const CancellationToken& cancel, OutputCollector& output) {
   if (cancel.IsCancelled()) {
     RunOutcome outcome;
@@ -171,7 +171,7 @@ Result<RunOutcome> SandboxRunner::Run(const SpawnSpec& spec, const RunLimits& li
   if (!slot) return tl::unexpected(slot.error());
   if (auto begun = (*slot)->BeginRun(); !begun) return tl::unexpected(begun.error());
   UniqueFd layer;
-  auto outcome = RunInSlot(**slot, spec, limits, cancel, output, &layer);
+  auto outcome = RunInSlot(**slot, step, limits, cancel, output, &layer);
   // The run's processes are all gone (RunInSlot reaps PID 1, whose exit took the rest).
   CgroupUsage usage = (*slot)->EndRun();
   ReturnSlot(std::move(*slot));
@@ -212,7 +212,7 @@ Result<std::string> SandboxRunner::SettleWorkFolder(UniqueFd layer) {
                            : fmt::format(", and {} new entries were not kept", report->dropped));
 }
 
-Result<RunOutcome> SandboxRunner::RunInSlot(SandboxSlot& slot, const SpawnSpec& spec,
+Result<RunOutcome> SandboxRunner::RunInSlot(SandboxSlot& slot, const Step& step,
                                             const RunLimits& limits,
                                             const CancellationToken& cancel,
                                             OutputCollector& output, UniqueFd* layer) {
@@ -220,9 +220,15 @@ Result<RunOutcome> SandboxRunner::RunInSlot(SandboxSlot& slot, const SpawnSpec& 
   for (auto* pipe : {&out, &err, &report, &status}) {
     if (!*pipe) return tl::unexpected(pipe->error());
   }
+  std::optional<StdinPipe> in;
+  if (step.standard_input != nullptr) {
+    auto pipe = MakeStdinPipe(*step.standard_input);
+    if (!pipe) return tl::unexpected(pipe.error());
+    in.emplace(std::move(*pipe));
+  }
   std::vector<char*> init_argv = {const_cast<char*>("codeexec-sandbox-init"),
-                                  const_cast<char*>(spec.program.c_str())};
-  for (const auto& arg : spec.argv) init_argv.push_back(const_cast<char*>(arg.c_str()));
+                                  const_cast<char*>(step.argv.front().c_str())};
+  for (const auto& arg : step.argv) init_argv.push_back(const_cast<char*>(arg.c_str()));
   init_argv.push_back(nullptr);
 
   std::string upper_options = allowance_.LayerOptions();
@@ -238,8 +244,9 @@ Result<RunOutcome> SandboxRunner::RunInSlot(SandboxSlot& slot, const SpawnSpec& 
   config.cpu_time = Limit(static_cast<uint64_t>(limits_.cpu_time.count()));
   config.init_fd = init_program_.get();
   config.init_argv = init_argv.data();
-  config.envp = spec.envp;
-  config.cwd = spec.cwd.empty() ? nullptr : spec.cwd.c_str();
+  config.envp = step.env->envp();
+  config.cwd = step.working_folder.empty() ? nullptr : step.working_folder.c_str();
+  config.stdin_fd = in ? in->child_end.get() : -1;
   config.report_fd = report->write.get();
   config.status_fd = status->write.get();
   config.stdout_fd = out->write.get();
@@ -272,6 +279,7 @@ Result<RunOutcome> SandboxRunner::RunInSlot(SandboxSlot& slot, const SpawnSpec& 
         static_cast<int>(-pid));
   }
   for (auto* end : {&out->write, &err->write, &report->write, &status->write}) end->Reset();
+  if (in) in->child_end.Reset();
   // From here the child is owned: any early return kills and reaps it.
   ChildProcess child = ChildProcess::Adopt(static_cast<pid_t>(pid), UniqueFd(pidfd),
                                            std::move(out->read), std::move(err->read));
@@ -281,7 +289,7 @@ Result<RunOutcome> SandboxRunner::RunInSlot(SandboxSlot& slot, const SpawnSpec& 
   // PID 1 of a namespace ignores SIGTERM from outside; only SIGKILL stops it, so skip the grace.
   RunLimits sandbox_limits = limits;
   sandbox_limits.kill_grace = std::chrono::milliseconds(0);
-  auto outcome = Supervise(child, sandbox_limits, cancel, output);
+  auto outcome = Supervise(child, sandbox_limits, cancel, output, in ? &in->feed : nullptr);
   if (!outcome) return outcome;
   MarkEvent(step_end_ns_, kExited);
 

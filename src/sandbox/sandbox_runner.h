@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "codeexec/sandbox_executor.h"
+#include "command_line/block_loop.h"
 #include "core/confined_folder.h"
-#include "local/command_line_core.h"
 #include "sandbox/cgroup.h"
 #include "sandbox/sandbox_slot.h"
 #include "sandbox/sandbox_view.h"
@@ -23,7 +23,7 @@
 
 namespace codeexec {
 
-class SandboxRunner final : public ProcessRunner {
+class SandboxRunner final : public StepRunner {
  public:
   // `init_program`: SealedInitProgram(). `host_uid`/`host_gid`: the sandbox's root on the host.
   SandboxRunner(CgroupSystem cgroups, SeccompFilter seccomp, UniqueFd init_program,
@@ -36,8 +36,8 @@ class SandboxRunner final : public ProcessRunner {
   // special files and setuid/setgid bits (without).
   void SetView(SandboxView view, const ConfinedFolder* work);
 
-  Result<RunOutcome> Run(const SpawnSpec& spec, const RunLimits& limits,
-                         const CancellationToken& cancel, OutputCollector& output) override;
+  Result<RunOutcome> Run(const Step& step, const RunLimits& limits, const CancellationToken& cancel,
+                         OutputCollector& output) override;
 
   // For the benchmark: from now on, record when each setup step of a run ends (meaningful with
   // one caller at a time).
@@ -52,7 +52,7 @@ class SandboxRunner final : public ProcessRunner {
   void ReturnSlot(std::unique_ptr<SandboxSlot> slot);
   // One run, from the clone to PID 1 reaped.
   // `layer` receives the run's upper layer, when the view has one.
-  Result<RunOutcome> RunInSlot(SandboxSlot& slot, const SpawnSpec& spec, const RunLimits& limits,
+  Result<RunOutcome> RunInSlot(SandboxSlot& slot, const Step& step, const RunLimits& limits,
                                const CancellationToken& cancel, OutputCollector& output,
                                UniqueFd* layer);
 

@@ -52,7 +52,7 @@ TEST_F(DockerLimitsTest, NetworkModeNoneLeavesOnlyLoopback) {
 
 TEST_F(DockerLimitsTest, EnvironmentAndInitCommandApply) {
   auto options = Options();
-  options.env = {{"GREETING", "hello from the host"}};
+  options.env.set = {{"GREETING", "hello from the host"}};
   options.init_command = "echo \"$GREETING\" > /tmp/init-ran";
   auto executor = Make(options);
   auto result = Run(executor, {{"sh", "cat /tmp/init-ran; echo \"$GREETING\""}});

@@ -67,15 +67,15 @@ TEST_F(DockerPoolTest, ANewExecutorTakesAWarmContainerAndThePoolRefills) {
 TEST_F(DockerPoolTest, AWarmContainerServesOnlyItsOwnConfiguration) {
   auto options = Options();
   options.warm_pool = 1;
-  options.env = {{"FLAVOUR", "one"}};
+  options.env.set = {{"FLAVOUR", "one"}};
   auto first = Make(options);
   std::vector<std::string> warm = WaitForWarm(1);
-  options.env = {{"FLAVOUR", "two"}};
+  options.env.set = {{"FLAVOUR", "two"}};
   auto other = Make(options);
   EXPECT_THAT(warm, Not(Contains(other.container_id())));
   EXPECT_EQ(Run(other, {{"sh", "echo $FLAVOUR"}}).output, "two\n");
   // The same configuration, with the same work folder, takes it.
-  options.env = {{"FLAVOUR", "one"}};
+  options.env.set = {{"FLAVOUR", "one"}};
   std::ofstream(work_ / "shared.txt") << "seen";
   auto same = Make(options);
   EXPECT_THAT(warm, Contains(same.container_id()));

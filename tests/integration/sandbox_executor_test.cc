@@ -28,10 +28,10 @@ class SandboxExecutorTest : public ::testing::Test {
   }
 
   SandboxExecutor Make(SandboxExecutorOptions options = {}) {
-    options.command_line.work_dir = work_.path();
+    options.work_dir = work_.path();
     // A test that set its own timeout keeps it; the others get 20 s instead of a minute.
-    if (options.command_line.timeout == std::chrono::seconds(60)) {
-      options.command_line.timeout = std::chrono::seconds(20);
+    if (options.timeout == std::chrono::seconds(60)) {
+      options.timeout = std::chrono::seconds(20);
     }
     auto executor = SandboxExecutor::Create(std::move(options));
     EXPECT_TRUE(executor) << executor.error().ToString();
@@ -108,7 +108,7 @@ TEST_F(SandboxExecutorTest, MemoryLimitIsEnforcedAndReported) {
 TEST_F(SandboxExecutorTest, ForkBombHitsTheProcessLimitAndLeavesNothing) {
   SandboxExecutorOptions options;
   options.limits.max_processes = 64;
-  options.command_line.timeout = std::chrono::seconds(5);
+  options.timeout = std::chrono::seconds(5);
   auto executor = Make(options);
   auto result = executor.ExecuteCodeBlocks(
       {{"python",
@@ -122,7 +122,7 @@ TEST_F(SandboxExecutorTest, ForkBombHitsTheProcessLimitAndLeavesNothing) {
 
 TEST_F(SandboxExecutorTest, TimeoutKillsEvenProcessesThatLeftTheSession) {
   SandboxExecutorOptions options;
-  options.command_line.timeout = std::chrono::seconds(1);
+  options.timeout = std::chrono::seconds(1);
   auto executor = Make(options);
   auto result =
       Run(executor, {{"bash", "setsid sleep 100 & (sleep 101 &) ; echo started; sleep 30"}});

@@ -155,9 +155,9 @@ class Executors : public ::testing::Environment {
       return Own(DockerCommandLineCodeExecutor::Create(std::move(options)));
     }
     SandboxExecutorOptions options;  // its command line has the sandbox's own environment
-    options.command_line.work_dir = command_line.work_dir;
-    options.command_line.timeout = command_line.timeout;
-    options.command_line.output_limit = command_line.output_limit;
+    options.work_dir = command_line.work_dir;
+    options.timeout = command_line.timeout;
+    options.output_limit = command_line.output_limit;
     options.limits.memory_bytes = 256 << 20;
     options.limits.max_processes = 128;
     options.limits.file_size_bytes = 16 << 20;
@@ -246,7 +246,7 @@ INSTANTIATE_TEST_SUITE_P(Local, HostileTest, ::testing::ValuesIn(RunsFor(Target:
 std::optional<SandboxExecutor> MakeSandbox(const testing::TempDir& work) {
   if (geteuid() != 0) return std::nullopt;
   SandboxExecutorOptions options;
-  options.command_line.work_dir = work.path();
+  options.work_dir = work.path();
   auto executor = SandboxExecutor::Create(std::move(options));
   EXPECT_TRUE(executor) << executor.error().ToString();
   if (!executor) return std::nullopt;

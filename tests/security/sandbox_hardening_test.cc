@@ -40,8 +40,8 @@ class SandboxHardeningTest : public ::testing::Test {
   fs::path work() const { return root_.path() / "work"; }
 
   SandboxExecutor Make(SandboxExecutorOptions options = {}) {
-    options.command_line.work_dir = work();
-    options.command_line.timeout = std::chrono::seconds(10);
+    options.work_dir = work();
+    options.timeout = std::chrono::seconds(10);
     auto executor = SandboxExecutor::Create(std::move(options));
     EXPECT_TRUE(executor) << executor.error().ToString();
     if (!executor) std::abort();

@@ -47,19 +47,20 @@ class WorkFolderTrapTest : public ::testing::TestWithParam<Kind> {
   fs::path beside() const { return root_.path() / "beside"; }
 
   std::unique_ptr<CodeExecutor> Make(bool cleanup = false) {
-    LocalExecutorOptions command_line = GetParam() == Kind::kSandbox
-                                            ? SandboxExecutorOptions::DefaultCommandLine()
-                                            : LocalExecutorOptions{};
-    command_line.work_dir = work();
-    command_line.timeout = std::chrono::seconds(5);
-    command_line.cleanup_code_files = cleanup;
+    auto configure = [&](CommandLineOptions& options) {
+      options.work_dir = work();
+      options.timeout = std::chrono::seconds(5);
+      options.cleanup_code_files = cleanup;
+    };
     if (GetParam() == Kind::kLocal) {
-      auto made = LocalCommandLineCodeExecutor::Create(command_line);
+      LocalExecutorOptions options;
+      configure(options);
+      auto made = LocalCommandLineCodeExecutor::Create(options);
       EXPECT_TRUE(made) << made.error().ToString();
       return made ? std::make_unique<LocalCommandLineCodeExecutor>(std::move(*made)) : nullptr;
     }
     SandboxExecutorOptions options;
-    options.command_line = command_line;
+    configure(options);
     auto made = SandboxExecutor::Create(std::move(options));
     EXPECT_TRUE(made) << made.error().ToString();
     return made ? std::make_unique<SandboxExecutor>(std::move(*made)) : nullptr;

@@ -14,14 +14,15 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace codeexec::docker::runner {
 
-// Bumped when the frames change; kHello carries it.
-inline constexpr uint32_t kProtocolVersion = 1;
+// Bumped when the frames change; kHello carries it. 2: RunRequest's standard input.
+inline constexpr uint32_t kProtocolVersion = 2;
 
 enum class FrameType : char {
   // Host to runner.
@@ -120,11 +121,13 @@ class FrameDecoder {
 };
 
 // Starts a block: argv[0] is looked up on PATH (the block's, else the container's) unless it
-// holds a slash; `env` (NAME=VALUE) goes on top of the container's environment.
+// holds a slash; `env` (NAME=VALUE) goes on top of the container's environment. The block reads
+// `standard_input` on its stdin when given (then end of file), else /dev/null.
 struct RunRequest {
   std::vector<std::string> argv;
   std::vector<std::string> env;
   std::string cwd;
+  std::optional<std::string> standard_input{};
 
   std::string Encode() const {
     std::string out;
@@ -133,11 +136,20 @@ struct RunRequest {
     PutU32(out, static_cast<uint32_t>(env.size()));
     for (const auto& entry : env) PutString(out, entry);
     PutString(out, cwd);
+    PutU32(out, standard_input ? 1u : 0u);
+    if (standard_input) PutString(out, *standard_input);
     return out;
   }
   bool Decode(std::string_view payload) {
     PayloadReader reader(payload);
-    return reader.Strings(argv) && reader.Strings(env) && reader.String(cwd) && !argv.empty();
+    uint32_t has_input = 0;
+    if (!reader.Strings(argv) || !reader.Strings(env) || !reader.String(cwd) || argv.empty() ||
+        !reader.U32(has_input)) {
+      return false;
+    }
+    if (has_input == 0) return true;
+    standard_input.emplace();
+    return reader.String(*standard_input);
   }
 };
 

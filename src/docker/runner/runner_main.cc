@@ -94,6 +94,9 @@ bool ReadOomKills(uint64_t& kills) {
 struct Block {
   pid_t pid = -1;
   int out = -1, err = -1;
+  int in = -1;        // the write end of the block's stdin, while input is left
+  std::string input;  // what it has not read yet
+  std::size_t input_sent = 0;
   bool exited = false;
   int status = 0;
   int64_t drain_until = 0;
@@ -162,14 +165,14 @@ int ExecSearching(char* const* argv, char* const* envp) {
   return failure;
 }
 
-// The child's side of a fork: its own session, stdin from /dev/null, the pipes as stdout and
-// stderr, default signal handling. Reports a failure to start through `report` (close-on-exec:
-// it closes unread when the exec succeeds).
+// The child's side of a fork: its own session, stdin from `in` (a pipe the runner feeds) or
+// /dev/null, the pipes as stdout and stderr, default signal handling. Reports a failure to start
+// through `report` (close-on-exec: it closes unread when the exec succeeds).
 [[noreturn]] void StartChild(const RunRequest& request, char* const* argv, char* const* envp,
-                             int out, int err, int report) {
+                             int in, int out, int err, int report) {
   setsid();
-  int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (null >= 0) dup2(null, STDIN_FILENO);
+  int source = in >= 0 ? in : open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (source >= 0) dup2(source, STDIN_FILENO);
   dup2(out, STDOUT_FILENO);
   dup2(err, STDERR_FILENO);
   // The block inherits 0, 1 and 2 only, whatever else the runner has open.
@@ -188,6 +191,21 @@ int ExecSearching(char* const* argv, char* const* envp) {
   _exit(127);
 }
 
+// Writes what the block's stdin can take now; closes it (end of file) once all is written or
+// the block stops reading.
+void FeedInput() {
+  while (block.in >= 0 && block.input_sent < block.input.size()) {
+    ssize_t n = write(block.in, block.input.data() + block.input_sent,
+                      block.input.size() - block.input_sent);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) return;
+    if (n <= 0) break;  // EPIPE (SIGPIPE is ignored): the block stopped reading
+    block.input_sent += static_cast<std::size_t>(n);
+  }
+  if (block.in >= 0) close(block.in);
+  block.in = -1;
+}
+
 // Starts a block; on failure tells the host why (kFailed).
 void StartBlock(const RunRequest& request) {
   std::vector<std::string> env = BlockEnvironment(request.env);
@@ -196,8 +214,9 @@ void StartBlock(const RunRequest& request) {
   for (const std::string& entry : env) envp.push_back(const_cast<char*>(entry.c_str()));
   argv.push_back(nullptr);
   envp.push_back(nullptr);
-  int out[2], err[2], report[2];
-  if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0 || pipe2(report, O_CLOEXEC) != 0) {
+  int out[2], err[2], report[2], in[2] = {-1, -1};
+  if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0 || pipe2(report, O_CLOEXEC) != 0 ||
+      (request.standard_input && pipe2(in, O_CLOEXEC) != 0)) {
     std::string payload;
     codeexec::docker::runner::PutU32(payload, static_cast<uint32_t>(errno));
     payload += "cannot make pipes";
@@ -206,7 +225,8 @@ void StartBlock(const RunRequest& request) {
   block = Block();
   block.oom_known = ReadOomKills(block.oom_before);
   pid_t pid = fork();
-  if (pid == 0) StartChild(request, argv.data(), envp.data(), out[1], err[1], report[1]);
+  if (pid == 0) StartChild(request, argv.data(), envp.data(), in[0], out[1], err[1], report[1]);
+  if (in[0] >= 0) close(in[0]);
   close(out[1]);
   close(err[1]);
   close(report[1]);
@@ -217,8 +237,15 @@ void StartBlock(const RunRequest& request) {
     block.pid = pid;
     block.out = out[0];
     block.err = err[0];
+    if (in[1] >= 0) {
+      fcntl(in[1], F_SETFL, O_NONBLOCK);
+      block.in = in[1];
+      block.input = *request.standard_input;
+      FeedInput();
+    }
     return;
   }
+  if (in[1] >= 0) close(in[1]);
   // The child reported and exited (reaped with the other children); nothing else ran.
   close(out[0]);
   close(err[0]);
@@ -284,7 +311,7 @@ void ForwardOutput(int& fd, FrameType type) {
 void FinishBlockIfDone() {
   if (!block.active() || !block.exited) return;
   if ((block.out >= 0 || block.err >= 0) && NowMillis() < block.drain_until) return;
-  for (int* fd : {&block.out, &block.err}) {
+  for (int* fd : {&block.out, &block.err, &block.in}) {
     if (*fd >= 0) close(*fd);
     *fd = -1;
   }
@@ -326,11 +353,13 @@ int main() {
   SendFrame(FrameType::kHello, hello);
   FrameDecoder requests;
   for (;;) {
-    pollfd fds[4] = {{STDIN_FILENO, POLLIN, 0},
+    pollfd fds[5] = {{STDIN_FILENO, POLLIN, 0},
                      {signal_fd, POLLIN, 0},
                      {block.out, POLLIN, 0},
-                     {block.err, POLLIN, 0}};
-    if (poll(fds, 4, PollTimeout()) < 0 && errno != EINTR) Quit();
+                     {block.err, POLLIN, 0},
+                     {block.exited ? -1 : block.in, POLLOUT, 0}};
+    if (poll(fds, 5, PollTimeout()) < 0 && errno != EINTR) Quit();
+    if (fds[4].revents != 0) FeedInput();
     if (fds[1].revents != 0) OnSignals(signal_fd);
     if (fds[2].revents != 0) ForwardOutput(block.out, FrameType::kStdout);
     if (fds[3].revents != 0) ForwardOutput(block.err, FrameType::kStderr);

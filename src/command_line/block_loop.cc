@@ -1,4 +1,4 @@
-#include "local/command_line_core.h"
+#include "command_line/block_loop.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -12,12 +12,13 @@
 #include <cerrno>
 #include <mutex>
 
+#include "command_line/run_log.h"
 #include "core/ascii.h"
 #include "core/filename.h"
 #include "core/limits.h"
 #include "core/silence_pip.h"
 #include "core/work_folder.h"
-#include "local/run_log.h"
+#include "process/call_recorder.h"
 #include "process/environment.h"
 #include "process/run.h"
 
@@ -62,12 +63,34 @@ std::string Substitute(const std::string& arg,
 
 // What a language needs to run here, resolved once per executor.
 struct PreparedLanguage {
-  std::optional<std::string> tool;  // absolute path, or nullopt when not installed
+  std::optional<std::string> tool;  // as the runner found it, or nullopt when not installed
   Environment env;
 };
 
-struct CommandLineCore::State {
-  LocalExecutorOptions options;
+// One block of a call while it runs.
+struct BlockRun {
+  const ExecutionContext& context;
+  CallRecorder& recorder;
+  OutputCollector& output;
+  CodeResult& result;  // the call's: resource use adds up there
+  BlockResult& block;
+  RunRecord& record;
+
+  // block_start, once the language and the file are known.
+  void Start() { recorder.Started(); }
+  // Ends the block with `exit_code` and `status`, and a note; returns false (execution stops).
+  bool Fail(int exit_code, ExecutionStatus status, std::string_view note) {
+    Start();
+    block.exit_code = exit_code;
+    block.status = status;
+    output.AppendNote(note);
+    return false;
+  }
+  std::string_view LineBreak() const { return output.AtLineStart() ? "" : "\n"; }
+};
+
+struct BlockLoop::State {
+  CommandLineOptions options;
   WorkFolder folder;
   const fs::path& work_dir() const { return folder.path(); }
   std::atomic<bool> stopped{false};
@@ -75,33 +98,41 @@ struct CommandLineCore::State {
   std::string path_env;
   std::string python;  // resolved interpreter, or empty to use the table's tools
   RunLog run_log;
-  std::unique_ptr<ProcessRunner> runner;
+  std::unique_ptr<StepRunner> runner;
+  std::string place;  // the work folder where steps run
 
   std::mutex mutex;  // guards `prepared`
   std::map<std::string, PreparedLanguage, std::less<>> prepared;
+  // Lookups cut short by a cancellation: kept (for the call that made them) but not reused.
+  std::vector<std::unique_ptr<PreparedLanguage>> interrupted_lookups;
   std::mutex functions_mutex;  // held while the functions load; guards `functions_loaded`
   bool functions_loaded = false;
 
-  const PreparedLanguage& Prepare(const LanguageSpec& spec);
+  const PreparedLanguage& Prepare(const LanguageSpec& spec, const CancellationToken& cancel);
   ExecutionPolicy PolicyFor(const LanguageSpec& spec) const;
   Result<void> LoadFunctions(const CancellationToken& cancel);
+  std::string InPlace(const fs::path& relative) const { return place + "/" + relative.string(); }
+  // One compile or run step; `run` steps get the call's standard input and arguments.
   Result<RunOutcome> RunStep(const std::vector<std::string>& command,
                              const std::map<std::string_view, std::string>& vars,
                              const PreparedLanguage& language, Clock::time_point deadline,
-                             const CancellationToken& cancel, OutputCollector& output);
-  // Runs one block, recording what it ran in `record`; returns false when execution must stop
-  // after it.
-  Result<bool> RunBlock(const CodeBlock& block, const CancellationToken& cancel,
-                        OutputCollector& output, CodeResult& result, RunRecord& record);
+                             const CancellationToken& cancel, OutputCollector& output,
+                             const ExecutionContext* run);
+  // Runs one block; returns false when execution must stop after it.
+  Result<bool> RunBlock(const CodeBlock& code_block, BlockRun& run);
+  Result<bool> RunSteps(const LanguageSpec& spec, const fs::path& relative, BlockRun& run,
+                        Clock::time_point start);
 };
 
-const PreparedLanguage& CommandLineCore::State::Prepare(const LanguageSpec& spec) {
+const PreparedLanguage& BlockLoop::State::Prepare(const LanguageSpec& spec,
+                                                  const CancellationToken& cancel) {
   std::lock_guard lock(mutex);
   auto it = prepared.find(spec.name);
   if (it != prepared.end()) return it->second;
   PreparedLanguage language;
-  language.tool = spec.name == "python" && !python.empty() ? std::optional(python)
-                                                           : runner->ResolveTool(spec, path_env);
+  language.tool = spec.name == "python" && !python.empty()
+                      ? std::optional(python)
+                      : runner->ResolveTool(spec, path_env, cancel);
   language.env = base_env;
   for (const std::string& entry : spec.env) {
     std::size_t eq = entry.find('=');
@@ -111,10 +142,15 @@ const PreparedLanguage& CommandLineCore::State::Prepare(const LanguageSpec& spec
     }
   }
   language.env.envp();  // build the pointer array now, while we hold the lock
+  // A lookup the cancellation cut short is not the answer: the next call looks again.
+  if (cancel.IsCancelled()) {
+    interrupted_lookups.push_back(std::make_unique<PreparedLanguage>(std::move(language)));
+    return *interrupted_lookups.back();
+  }
   return prepared.emplace(spec.name, std::move(language)).first->second;
 }
 
-ExecutionPolicy CommandLineCore::State::PolicyFor(const LanguageSpec& spec) const {
+ExecutionPolicy BlockLoop::State::PolicyFor(const LanguageSpec& spec) const {
   for (const auto& [tag, policy] : options.execution_policies) {
     const LanguageSpec* match = options.languages.Find(tag);
     if (match && match->name == spec.name) return policy;
@@ -122,39 +158,35 @@ ExecutionPolicy CommandLineCore::State::PolicyFor(const LanguageSpec& spec) cons
   return spec.default_policy;
 }
 
-Result<RunOutcome> CommandLineCore::State::RunStep(
-    const std::vector<std::string>& command, const std::map<std::string_view, std::string>& vars,
-    const PreparedLanguage& language, Clock::time_point deadline, const CancellationToken& cancel,
-    OutputCollector& output) {
-  SpawnSpec spec;
-  for (const auto& arg : command) spec.argv.push_back(Substitute(arg, vars));
-  spec.program = spec.argv.front();
-  spec.envp = language.env.envp();
-  spec.cwd = work_dir().string();
+Result<RunOutcome> BlockLoop::State::RunStep(const std::vector<std::string>& command,
+                                             const std::map<std::string_view, std::string>& vars,
+                                             const PreparedLanguage& language,
+                                             Clock::time_point deadline,
+                                             const CancellationToken& cancel,
+                                             OutputCollector& output, const ExecutionContext* run) {
+  Step step;
+  for (const auto& arg : command) step.argv.push_back(Substitute(arg, vars));
+  step.env = &language.env;
+  step.working_folder = place;
+  if (run != nullptr) {
+    step.argv.insert(step.argv.end(), run->args().begin(), run->args().end());
+    if (run->standard_input()) step.standard_input = &*run->standard_input();
+  }
   RunLimits limits;
   limits.deadline = deadline;
   limits.kill_grace = options.kill_grace;
-  return runner->Run(spec, limits, cancel, output);
+  return runner->Run(step, limits, cancel, output);
 }
 
-Result<bool> CommandLineCore::State::RunBlock(const CodeBlock& block,
-                                              const CancellationToken& cancel,
-                                              OutputCollector& output, CodeResult& result,
-                                              RunRecord& record) {
-  auto fail = [&](int exit_code, ExecutionStatus status, std::string_view note) {
-    result.exit_code = exit_code;
-    result.status = status;
-    output.AppendNote(note);
-    return false;
-  };
+Result<bool> BlockLoop::State::RunBlock(const CodeBlock& code_block, BlockRun& run) {
   Clock::time_point start = Clock::now();
-  std::string tag = AsciiLower(block.language);
+  BlockResult& block = run.block;
+  std::string tag = AsciiLower(code_block.language);
   const LanguageSpec* spec = options.languages.Find(tag);
-  record.language = spec ? std::string_view(spec->name) : std::string_view(block.language);
-  if (spec == nullptr) {
-    return fail(1, ExecutionStatus::kError, "\nunknown language " + tag);
-  }
-  std::string code = SilencePip(block.code, spec->name);
+  block.language = spec ? spec->name : code_block.language;
+  run.record.language = block.language;
+  if (spec == nullptr) return run.Fail(1, ExecutionStatus::kError, "\nunknown language " + tag);
+  std::string code = SilencePip(code_block.code, spec->name);
   std::string name =
       RequestedFileName(code, options.languages).value_or(DefaultFileName(code, spec->extension));
   // Links in the work folder are never followed: a name reaching through one, or naming one, is
@@ -162,91 +194,97 @@ Result<bool> CommandLineCore::State::RunBlock(const CodeBlock& block,
   auto relative = folder.files().Relative(name);
   auto kind = relative ? folder.files().KindOf(*relative) : Result<FileKind>(FileKind::kMissing);
   if (!relative || !kind || *kind == FileKind::kLink) {
-    return fail(1, ExecutionStatus::kError,
-                fmt::format("{}{}", output.AtLineStart() ? "" : "\n", kNotInWorkspace));
+    return run.Fail(1, ExecutionStatus::kError,
+                    fmt::format("{}{}", run.LineBreak(), kNotInWorkspace));
   }
   fs::path path = work_dir() / *relative;
   if (auto written = WriteCodeFile(folder.files(), *relative, code); !written) {
-    return fail(1, ExecutionStatus::kError,
-                fmt::format("{}{}\n", output.AtLineStart() ? "" : "\n", written.error().message()));
+    return run.Fail(1, ExecutionStatus::kError,
+                    fmt::format("{}{}\n", run.LineBreak(), written.error().message()));
   }
-  if (!result.code_file) result.code_file = path;
-  record.file = path;
+  block.code_file = path;
+  run.record.file = path;
+  run.Start();
   if (PolicyFor(*spec) == ExecutionPolicy::kSave) {
-    output.AppendNote(fmt::format("Code saved to {}\n", path.string()));
+    run.output.AppendNote(fmt::format("Code saved to {}\n", path.string()));
     return true;
   }
+  return RunSteps(*spec, *relative, run, start);
+}
 
-  const PreparedLanguage& language = Prepare(*spec);
+Result<bool> BlockLoop::State::RunSteps(const LanguageSpec& spec, const fs::path& relative,
+                                        BlockRun& run, Clock::time_point start) {
+  const PreparedLanguage& language = Prepare(spec, run.context.cancel());
   if (!language.tool) {
-    return fail(
-        127, ExecutionStatus::kSetupError,
-        fmt::format("{}cannot run {} code: none of {} is installed here. Use another "
-                    "language, or install one of them.\n",
-                    output.AtLineStart() ? "" : "\n", spec->name, fmt::join(spec->tools, ", ")));
+    return run.Fail(127, ExecutionStatus::kSetupError,
+                    fmt::format("{}cannot run {} code: none of {} is installed here. Use another "
+                                "language, or install one of them.\n",
+                                run.LineBreak(), spec.name, fmt::join(spec.tools, ", ")));
   }
-  fs::path exe_relative = fs::path(*relative).replace_extension();
-  if (exe_relative == *relative) exe_relative += ".out";
-  fs::path exe = work_dir() / exe_relative;
+  fs::path exe_relative = fs::path(relative).replace_extension();
+  if (exe_relative == relative) exe_relative += ".out";
   std::map<std::string_view, std::string> vars = {{"tool", *language.tool},
-                                                  {"file", path.string()},
-                                                  {"exe", exe.string()},
-                                                  {"dir", work_dir().string()}};
-  Clock::time_point deadline = start + options.timeout;
+                                                  {"file", InPlace(relative)},
+                                                  {"exe", InPlace(exe_relative)},
+                                                  {"dir", place}};
+  Clock::time_point deadline = start + run.context.TimeoutOr(options.timeout);
   RunOutcome outcome;
-  for (const auto* command : {&spec->compile, &spec->run}) {
+  for (const auto* command : {&spec.compile, &spec.run}) {
     if (command->empty()) continue;
-    auto step = RunStep(*command, vars, language, deadline, cancel, output);
+    auto step = RunStep(*command, vars, language, deadline, run.context.cancel(), run.output,
+                        command == &spec.run ? &run.context : nullptr);
     if (!step) {
       if (step.error().code() != ErrorCode::kNotFound &&
           step.error().code() != ErrorCode::kPermissionDenied) {
         return tl::unexpected(step.error());
       }
-      return fail(127, ExecutionStatus::kSetupError,
-                  fmt::format("{}{}\n", output.AtLineStart() ? "" : "\n", step.error().message()));
+      return run.Fail(127, ExecutionStatus::kSetupError,
+                      fmt::format("{}{}\n", run.LineBreak(), step.error().message()));
     }
     outcome = *step;
-    if (!outcome.note.empty()) output.AppendNote(outcome.note);
+    if (!outcome.note.empty()) run.output.AppendNote(outcome.note);
     if (outcome.timed_out || outcome.cancelled || outcome.exit_code != 0) break;
   }
   if (options.cleanup_code_files) {
-    [[maybe_unused]] auto removed = folder.files().Remove(*relative);
-    if (!spec->compile.empty()) {
+    [[maybe_unused]] auto removed = folder.files().Remove(relative.string());
+    if (!spec.compile.empty()) {
       [[maybe_unused]] auto removed_exe = folder.files().Remove(exe_relative.string());
     }
   }
-  result.peak_memory_bytes = std::max(result.peak_memory_bytes, outcome.peak_memory_bytes);
-  result.cpu_time += outcome.cpu_time;
-  if (outcome.timed_out) {
-    fail(124, ExecutionStatus::kTimeout, "\nTimeout");
-  } else if (outcome.cancelled) {
-    fail(125, ExecutionStatus::kCancelled, "\nCancelled");
-  } else if (outcome.memory_limit_exceeded) {
-    fail(outcome.exit_code == 0 ? 137 : outcome.exit_code, ExecutionStatus::kMemoryLimit,
-         "\nMemory limit exceeded");
-  } else if (outcome.policy_violation) {
-    fail(outcome.exit_code, ExecutionStatus::kPolicyViolation,
-         "\nKilled: a system call the sandbox forbids");
-  } else if (outcome.exit_code != 0) {
-    fail(outcome.exit_code,
-         outcome.process_limit_reached ? ExecutionStatus::kProcessLimit : ExecutionStatus::kError,
-         outcome.process_limit_reached ? "\nProcess limit reached" : "");
+  BlockResult& block = run.block;
+  block.exit_code = outcome.exit_code;
+  run.result.peak_memory_bytes = std::max(run.result.peak_memory_bytes, outcome.peak_memory_bytes);
+  run.result.cpu_time += outcome.cpu_time;
+  if (outcome.timed_out) return run.Fail(124, ExecutionStatus::kTimeout, "\nTimeout");
+  if (outcome.cancelled) return run.Fail(125, ExecutionStatus::kCancelled, "\nCancelled");
+  if (outcome.memory_limit_exceeded) {
+    return run.Fail(outcome.exit_code == 0 ? 137 : outcome.exit_code, ExecutionStatus::kMemoryLimit,
+                    "\nMemory limit exceeded");
   }
-  return result.exit_code == 0;
+  if (outcome.policy_violation) {
+    return run.Fail(outcome.exit_code, ExecutionStatus::kPolicyViolation,
+                    "\nKilled: a system call the sandbox forbids");
+  }
+  if (outcome.exit_code != 0) {
+    return run.Fail(
+        outcome.exit_code,
+        outcome.process_limit_reached ? ExecutionStatus::kProcessLimit : ExecutionStatus::kError,
+        outcome.process_limit_reached ? "\nProcess limit reached" : "");
+  }
+  return true;
 }
 
-Result<void> CommandLineCore::State::LoadFunctions(const CancellationToken& cancel) {
+Result<void> BlockLoop::State::LoadFunctions(const CancellationToken& cancel) {
   if (options.functions.empty()) return {};
   std::lock_guard lock(functions_mutex);
   if (functions_loaded) return {};
   auto module = BuildFunctionsModule(options.functions);
   if (!module) return tl::unexpected(module.error());
   std::string module_name = options.functions_module + ".py";
-  fs::path file = work_dir() / module_name;
   if (auto written = WriteCodeFile(folder.files(), module_name, *module); !written) return written;
 
   const LanguageSpec* python_spec = options.languages.Find("python");
-  const PreparedLanguage* python_language = python_spec ? &Prepare(*python_spec) : nullptr;
+  const PreparedLanguage* python_language = python_spec ? &Prepare(*python_spec, cancel) : nullptr;
   if (python_language == nullptr || !python_language->tool) {
     return MakeError(ErrorCode::kNotFound,
                      "user functions need a Python interpreter, and none was found: set the "
@@ -261,11 +299,11 @@ Result<void> CommandLineCore::State::LoadFunctions(const CancellationToken& canc
     }
   }
   std::map<std::string_view, std::string> vars = {{"tool", *python_language->tool},
-                                                  {"file", file.string()}};
+                                                  {"file", InPlace(module_name)}};
   auto run = [&](std::vector<std::string> command, std::string_view what) -> Result<void> {
     OutputCollector output(options.output_limit);
-    auto outcome =
-        RunStep(command, vars, *python_language, Clock::now() + options.timeout, cancel, output);
+    auto outcome = RunStep(command, vars, *python_language, Clock::now() + options.timeout, cancel,
+                           output, nullptr);
     if (!outcome) return tl::unexpected(outcome.error());
     std::string text = output.Finish().output;
     if (outcome->timed_out)
@@ -291,7 +329,7 @@ Result<void> CommandLineCore::State::LoadFunctions(const CancellationToken& canc
 
 namespace {
 
-Result<void> ValidateOptions(const LocalExecutorOptions& options) {
+Result<void> ValidateOptions(const CommandLineOptions& options) {
   using std::chrono::milliseconds;
   if (auto checked = CheckTimeout(options.timeout); !checked) return checked;
   if (auto checked = CheckOutputLimit(options.output_limit); !checked) return checked;
@@ -336,14 +374,15 @@ Result<std::string> ApplyVirtualEnv(const fs::path& venv, Environment& env) {
 
 }  // namespace
 
-Result<std::unique_ptr<CommandLineCore>> CommandLineCore::Create(
-    LocalExecutorOptions options, std::unique_ptr<ProcessRunner> runner) {
+Result<std::unique_ptr<BlockLoop>> BlockLoop::Create(CommandLineOptions options,
+                                                     fs::path virtual_env,
+                                                     std::unique_ptr<StepRunner> runner) {
   if (auto valid = ValidateOptions(options); !valid) return tl::unexpected(valid.error());
   auto impl = std::make_unique<State>();
   impl->runner = std::move(runner);
   impl->base_env = Environment::FromOptions(options.env);
-  if (!options.virtual_env.empty()) {
-    auto python = ApplyVirtualEnv(options.virtual_env, impl->base_env);
+  if (!virtual_env.empty()) {
+    auto python = ApplyVirtualEnv(virtual_env, impl->base_env);
     if (!python) return tl::unexpected(python.error());
     impl->python = *python;
   }
@@ -366,55 +405,53 @@ Result<std::unique_ptr<CommandLineCore>> CommandLineCore::Create(
     if (!log) return tl::unexpected(log.error());
     impl->run_log = std::move(*log);
   }
+  impl->place = impl->runner->WorkFolderPath(impl->folder.path());
   impl->options = std::move(options);
-  return std::unique_ptr<CommandLineCore>(new CommandLineCore(std::move(impl)));
+  return std::unique_ptr<BlockLoop>(new BlockLoop(std::move(impl)));
 }
 
-Result<void> CommandLineCore::Validate(const LocalExecutorOptions& options) {
+Result<void> BlockLoop::CheckOptions(const CommandLineOptions& options) {
   return ValidateOptions(options);
 }
 
-CommandLineCore::CommandLineCore(std::unique_ptr<State> state) : state_(std::move(state)) {}
-CommandLineCore::~CommandLineCore() = default;
+BlockLoop::BlockLoop(std::unique_ptr<State> state) : state_(std::move(state)) {}
+BlockLoop::~BlockLoop() = default;
 
-const fs::path& CommandLineCore::work_dir() const { return state_->work_dir(); }
-const ConfinedFolder& CommandLineCore::files() const { return state_->folder.files(); }
-const LocalExecutorOptions& CommandLineCore::options() const { return state_->options; }
+const fs::path& BlockLoop::work_dir() const { return state_->work_dir(); }
+const ConfinedFolder& BlockLoop::files() const { return state_->folder.files(); }
+const CommandLineOptions& BlockLoop::options() const { return state_->options; }
 
-Result<RunOutcome> DirectRunner::Run(const SpawnSpec& spec, const RunLimits& limits,
-                                     const CancellationToken& cancel, OutputCollector& output) {
-  return RunToCompletion(spec, limits, cancel, output);
-}
-
-Result<void> CommandLineCore::Stop() {
+Result<void> BlockLoop::Stop() {
   if (state_->stopped.exchange(true)) return {};
   state_->run_log = RunLog();
   return state_->folder.Remove();
 }
 
-Result<CodeResult> CommandLineCore::Execute(const std::vector<CodeBlock>& blocks,
-                                            const CancellationToken& cancel) {
+Result<CodeResult> BlockLoop::Execute(const std::vector<CodeBlock>& blocks,
+                                      const ExecutionContext& context) {
   if (state_->stopped) {
     return MakeError(ErrorCode::kFailedPrecondition,
                      "the executor was stopped; create a new one to run more code");
   }
-  Clock::time_point start = Clock::now();
-  if (auto loaded = state_->LoadFunctions(cancel); !loaded) return tl::unexpected(loaded.error());
-  OutputCollector output(state_->options.output_limit);
+  if (auto loaded = state_->LoadFunctions(context.cancel()); !loaded) {
+    return tl::unexpected(loaded.error());
+  }
   CodeResult result;
-  for (const CodeBlock& block : blocks) {
-    Clock::time_point block_start = Clock::now();
+  CallRecorder recorder(state_->options.output_limit, context, result);
+  for (const CodeBlock& code_block : blocks) {
+    BlockResult& block = recorder.BeginBlock();
     RunRecord record;
-    auto go_on = state_->RunBlock(block, cancel, output, result, record);
+    BlockRun run{context, recorder, recorder.output(), result, block, record};
+    auto go_on = state_->RunBlock(code_block, run);
     if (!go_on) return tl::unexpected(go_on.error());
-    record.exit_code = result.exit_code;
-    record.status = result.status;
-    record.duration = Clock::now() - block_start;
+    recorder.EndBlock();
+    record.exit_code = block.exit_code;
+    record.status = block.status;
+    record.duration = block.duration;
     state_->run_log.Append(record);
     if (!*go_on) break;
   }
-  output.FinishInto(result);
-  result.duration = Clock::now() - start;
+  recorder.Finish();
   return result;
 }
 

@@ -1,7 +1,7 @@
 // RunLog: one JSON line per block run, appended to a file in the work folder, so that a person
 // can see what ran, when, and how it ended.
-#ifndef CODEEXEC_SRC_LOCAL_RUN_LOG_H_
-#define CODEEXEC_SRC_LOCAL_RUN_LOG_H_
+#ifndef CODEEXEC_SRC_COMMAND_LINE_RUN_LOG_H_
+#define CODEEXEC_SRC_COMMAND_LINE_RUN_LOG_H_
 
 #include <chrono>
 #include <filesystem>
@@ -45,4 +45,4 @@ class RunLog {
 
 }  // namespace codeexec
 
-#endif  // CODEEXEC_SRC_LOCAL_RUN_LOG_H_
+#endif  // CODEEXEC_SRC_COMMAND_LINE_RUN_LOG_H_

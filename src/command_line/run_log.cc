@@ -1,4 +1,4 @@
-#include "local/run_log.h"
+#include "command_line/run_log.h"
 
 #include <fcntl.h>
 
