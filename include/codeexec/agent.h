@@ -115,6 +115,8 @@ struct AgentOptions {
   HumanInputSource* human_input = nullptr;
   // Where notices and chat messages go. Empty: nowhere.
   AgentEventSink on_event{};
+  // Receives the events of the code the agent runs, as the code runs (events.h). Empty: none.
+  EventSink on_code_event{};
 };
 
 // An agent's answer to a conversation.
@@ -129,6 +131,9 @@ struct Reply {
   Kind kind = Kind::kEnd;
   // The reply; for kEnd, why the conversation ends ("the human typed exit", ...).
   std::string text;
+  // For kCodeExecution: what happened to the code (refused code: exit code 1 and the refusal as
+  // its output), so that callers need not parse `text`.
+  std::optional<CodeResult> code_result{};
 };
 
 std::string_view ToString(Reply::Kind kind);
@@ -187,9 +192,10 @@ class ConversableAgent {
   Result<Reply> GenerateReply(std::span<const Message> messages, const ConversableAgent* sender,
                               const CancellationToken& cancel);
 
-  // Step 2 alone: the code-execution reply, or std::nullopt when the agent has no executor or
-  // the scanned messages hold no code block. Shows the EXECUTING banner and asks `approve`.
-  Result<std::optional<std::string>> GenerateCodeExecutionReply(
+  // Step 2 alone: the code-execution reply (kind kCodeExecution, with its code_result), or
+  // std::nullopt when the agent has no executor or the scanned messages hold no code block.
+  // Shows the EXECUTING banner and asks `approve`.
+  Result<std::optional<Reply>> GenerateCodeExecutionReply(
       std::span<const Message> messages, const CancellationToken& cancel = CancellationToken());
 
   // Sends `message` to `recipient` and alternates replies until one of them ends the chat (see

@@ -59,12 +59,12 @@ std::string FenceBlocks(const std::vector<CodeBlock>& blocks) {
   return fenced;
 }
 
-std::string NotApprovedReply(const std::string& reason) {
+CodeResult NotApprovedResult(const std::string& reason) {
   CodeResult refused;
   refused.exit_code = 1;
   refused.status = ExecutionStatus::kError;
   refused.output = "Code execution was not approved. Reason: " + reason;
-  return FormatReply(refused);
+  return refused;
 }
 
 }  // namespace codeexec::agent

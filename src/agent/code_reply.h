@@ -32,9 +32,10 @@ std::string ExecutionBanner(const std::vector<CodeBlock>& blocks);
 // Each block fenced again ("```LANG\nCODE\n```"), joined by blank lines.
 std::string FenceBlocks(const std::vector<CodeBlock>& blocks);
 
-// The reply for refused code: "exitcode: 1 (execution failed)\nCode output: Code execution was
-// not approved. Reason: REASON".
-std::string NotApprovedReply(const std::string& reason);
+// The result of refused code: exit code 1, status error, output "Code execution was not
+// approved. Reason: REASON" (so its reply is AutoGen's "exitcode: 1 (execution failed)\nCode
+// output: Code execution was not approved. Reason: REASON").
+CodeResult NotApprovedResult(const std::string& reason);
 
 }  // namespace codeexec::agent
 

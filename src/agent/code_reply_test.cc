@@ -1,5 +1,7 @@
 #include "agent/code_reply.h"
 
+#include "codeexec/reply.h"
+
 #include <gtest/gtest.h>
 
 namespace codeexec::agent {
@@ -61,7 +63,7 @@ TEST(CodeReplyTest, BannerNamesTheInferredLanguages) {
 TEST(CodeReplyTest, FencedBlocksAndRefusal) {
   EXPECT_EQ(FenceBlocks({{"python", "print(1)"}, {"sh", "ls"}}),
             "```python\nprint(1)\n```\n\n```sh\nls\n```");
-  EXPECT_EQ(NotApprovedReply("too risky"),
+  EXPECT_EQ(FormatReply(NotApprovedResult("too risky")),
             "exitcode: 1 (execution failed)\nCode output: Code execution was not approved. "
             "Reason: too risky");
 }

@@ -113,7 +113,7 @@ Result<Reply> ConversableAgent::GenerateReply(std::span<const Message> messages,
 
   auto code = GenerateCodeExecutionReply(messages, cancel);
   if (!code) return tl::unexpected(code.error());
-  if (*code) return Reply{Reply::Kind::kCodeExecution, std::move(**code)};
+  if (*code) return std::move(**code);
 
   auto model = GenerateModelReply(messages, cancel);
   if (!model) return tl::unexpected(model.error());
@@ -200,7 +200,7 @@ Result<std::optional<Reply>> ConversableAgent::CheckTerminationAndHumanReply(
   return std::nullopt;
 }
 
-Result<std::optional<std::string>> ConversableAgent::GenerateCodeExecutionReply(
+Result<std::optional<Reply>> ConversableAgent::GenerateCodeExecutionReply(
     std::span<const Message> messages, const CancellationToken& cancel) {
   if (executor_ == nullptr) return std::nullopt;
   std::size_t count = agent::MessagesToScan(messages, options_.last_n_messages);
@@ -209,12 +209,20 @@ Result<std::optional<std::string>> ConversableAgent::GenerateCodeExecutionReply(
   if (blocks.empty()) return std::nullopt;
   if (options_.approve) {
     ApprovalDecision decision = options_.approve({blocks, agent::FenceBlocks(blocks), messages});
-    if (!decision.approved) return agent::NotApprovedReply(decision.reason);
+    if (!decision.approved) {
+      CodeResult refused = agent::NotApprovedResult(decision.reason);
+      std::string text = FormatReply(refused);
+      return Reply{Reply::Kind::kCodeExecution, std::move(text), std::move(refused)};
+    }
   }
   Emit(Notice(agent::ExecutionBanner(blocks)));
-  auto result = executor_->ExecuteCodeBlocks(blocks, cancel);
+  ExecutionOptions execution;
+  execution.cancel = cancel;
+  execution.on_event = options_.on_code_event;
+  auto result = executor_->ExecuteCodeBlocks(blocks, execution);
   if (!result) return tl::unexpected(result.error());
-  return FormatReply(*result);
+  std::string text = FormatReply(*result);
+  return Reply{Reply::Kind::kCodeExecution, std::move(text), std::move(*result)};
 }
 
 Result<std::optional<std::string>> ConversableAgent::GenerateModelReply(

@@ -9,6 +9,7 @@
 #include "cli/code_execution_flag.h"
 #include "cli/commands.h"
 #include "cli/executor_flags.h"
+#include "cli/live_output.h"
 #include "codeexec/agent.h"
 
 namespace codeexec::cli {
@@ -32,6 +33,7 @@ struct ChatArgs {
   std::optional<int> max_turns;
   ExecutorFlags executor;
   std::optional<std::string> code_execution_config;
+  bool quiet = false;
 };
 
 void Show(const AgentEvent& event) { std::cout << FormatAgentEvent(event) << std::endl; }
@@ -63,6 +65,7 @@ Result<std::unique_ptr<ConversableAgent>> MakeUserProxy(const ChatArgs& args) {
                        .default_auto_reply = args.default_auto_reply,
                        .last_n_messages = *last_n};
   options.on_event = Show;
+  if (!args.quiet) options.on_code_event = LiveOutputToStderr();
   return CreateExecutingAgent(std::move(options), *config, args.executor);
 }
 
@@ -130,6 +133,7 @@ void AddChatCommand(CLI::App& app, int* status) {
                       "Stop after this many exchanges (task or result, then the answer).");
   AddExecutorFlags(command, &args->executor);
   AddCodeExecutionConfigFlag(command, &args->code_execution_config);
+  AddQuietFlag(command, &args->quiet);
   command->callback([args, status] { *status = RunChat(*args); });
 }
 

@@ -10,6 +10,7 @@
 #include "cli/code_execution_flag.h"
 #include "cli/commands.h"
 #include "cli/executor_flags.h"
+#include "cli/live_output.h"
 #include "codeexec/agent.h"
 
 namespace codeexec::cli {
@@ -22,6 +23,7 @@ struct ReplyArgs {
   std::string name = "code_executor_agent";
   ExecutorFlags executor;
   std::optional<std::string> code_execution_config;
+  bool quiet = false;
 };
 
 // A JSON list of {role, content} messages, or else one user message holding the Markdown text.
@@ -31,16 +33,6 @@ Result<std::vector<Message>> ParseMessages(const std::string& text) {
     return MessagesFromJson(text);
   }
   return std::vector<Message>{{"user", text, ""}};
-}
-
-// The N of "exitcode: N (...)", the code's exit code, as the process's exit status.
-int ExitStatusOf(const std::string& reply) {
-  constexpr std::string_view kPrefix = "exitcode: ";
-  int code = 1;
-  if (reply.starts_with(kPrefix)) {
-    std::from_chars(reply.data() + kPrefix.size(), reply.data() + reply.size(), code);
-  }
-  return code >= 0 && code <= 255 ? code : 1;
 }
 
 // What there was to say when no code ran: which messages were searched, or that code execution
@@ -69,7 +61,7 @@ int Report(const Reply& reply, const ReplyArgs& args,
     case Reply::Kind::kHuman:
       std::cout << reply.text << (reply.text.ends_with('\n') ? "" : "\n");
       std::cout.flush();
-      return reply.kind == Reply::Kind::kHuman ? 0 : ExitStatusOf(reply.text);
+      return reply.kind == Reply::Kind::kHuman ? 0 : ExitStatusOf(*reply.code_result);
     case Reply::Kind::kEnd:
       return Fail(kFailure, fmt::format("no reply: the conversation ended ({})", reply.text));
     case Reply::Kind::kModel:
@@ -96,6 +88,7 @@ int RunReply(const ReplyArgs& args) {
   options.on_event = [](const AgentEvent& event) {
     std::cerr << FormatAgentEvent(event) << std::endl;
   };
+  if (!args.quiet) options.on_code_event = LiveOutputToStderr();
   auto agent = CreateExecutingAgent(std::move(options), *config, args.executor);
   if (!agent) return Fail(ExecutorErrorStatus(agent.error()), agent.error().message());
   CancellationToken cancel;
@@ -137,6 +130,7 @@ void AddReplyCommand(CLI::App& app, int* status) {
       ->capture_default_str();
   AddExecutorFlags(command, &args->executor);
   AddCodeExecutionConfigFlag(command, &args->code_execution_config);
+  AddQuietFlag(command, &args->quiet);
   command->callback([args, status] { *status = RunReply(*args); });
 }
 

@@ -1,10 +1,12 @@
-// `codeexec run [FILE|-]`: execute the code blocks of a message and print the agent's reply.
+// `codeexec run [FILE|-]`: execute the code blocks of a message, showing their output on stderr
+// as it comes, and print the agent's reply (or the result as JSON, or the events as NDJSON).
 #include <fmt/format.h>
 
 #include <iostream>
 
 #include "cli/commands.h"
 #include "cli/executor_flags.h"
+#include "cli/live_output.h"
 #include "codeexec/reply.h"
 
 namespace codeexec::cli {
@@ -14,6 +16,8 @@ struct RunArgs {
   std::string file = "-";
   ExecutorFlags executor;
   bool json = false;
+  bool ndjson = false;
+  bool quiet = false;
 };
 
 int Run(const RunArgs& args) {
@@ -28,26 +32,30 @@ int Run(const RunArgs& args) {
                                       "three backticks and a language, for example ```python.",
                                       args.file == "-" ? "the message" : args.file));
   }
-  CancellationToken cancel;
+  ExecutionOptions options;
+  if (args.ndjson) {
+    options.on_event = EventsAsNdjson();
+  } else if (!args.quiet) {
+    options.on_event = LiveOutputToStderr();
+  }
   Result<CodeResult> result;
   {
-    SignalCanceller canceller(cancel);
-    result = (*executor)->ExecuteCodeBlocks(blocks, cancel);
+    SignalCanceller canceller(options.cancel);
+    result = (*executor)->ExecuteCodeBlocks(blocks, options);
   }
   [[maybe_unused]] auto stopped = (*executor)->Stop();
   if (!result) return Fail(kFailure, result.error().message());
 
-  if (args.json) {
+  if (args.ndjson) {
+    PrintResultAsNdjson(*result);
+  } else if (args.json) {
     std::cout << CodeResultToJson(*result) << "\n";
   } else {
     std::string reply = FormatReply(*result);
     std::cout << reply << (reply.ends_with('\n') ? "" : "\n");
   }
   std::cout.flush();
-  // A status outside 0-255 cannot be an exit status: report plain failure rather than let it
-  // wrap around to a false success.
-  int code = result->exit_code;
-  return code >= 0 && code <= 255 ? code : 1;
+  return ExitStatusOf(*result);
 }
 
 }  // namespace
@@ -61,7 +69,13 @@ void AddRunCommand(CLI::App& app, int* status) {
   command->add_option("file", args->file, "The message file, or - for standard input.")
       ->capture_default_str();
   AddExecutorFlags(command, &args->executor);
-  command->add_flag("--json", args->json, "Print every field of the result as JSON.");
+  auto* json = command->add_flag("--json", args->json, "Print every field of the result as JSON.");
+  command
+      ->add_flag("--ndjson", args->ndjson,
+                 "Print one JSON event per line as the code runs, then one {\"type\": "
+                 "\"result\", ...} line with the whole result.")
+      ->excludes(json);
+  AddQuietFlag(command, &args->quiet);
   command->callback([args, status] { *status = Run(*args); });
 }
 

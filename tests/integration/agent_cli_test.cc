@@ -52,7 +52,11 @@ TEST_F(AgentCliTest, ReplyShowsTheBannerOnStderrAndPrintsTheReply) {
   auto run = testing::RunCommand(Reply(Write("m.md", "Run:\n```sh\necho hello\n```\n")));
   EXPECT_EQ(run.exit_code, 0) << run.stderr_text;
   EXPECT_EQ(run.stdout_text, "exitcode: 0 (execution succeeded)\nCode output: hello\n");
-  EXPECT_EQ(run.stderr_text, "\n>>>>>>>> EXECUTING CODE BLOCK (inferred language is sh)...\n");
+  // The banner, then the code's output as it ran.
+  EXPECT_EQ(run.stderr_text,
+            "\n>>>>>>>> EXECUTING CODE BLOCK (inferred language is sh)...\nhello\n");
+  auto quiet = testing::RunCommand(Reply(Write("q.md", "```sh\necho hello\n```\n"), {"-q"}));
+  EXPECT_EQ(quiet.stderr_text, "\n>>>>>>>> EXECUTING CODE BLOCK (inferred language is sh)...\n");
 }
 
 TEST_F(AgentCliTest, ReplyExitsWithTheCodesExitCode) {
@@ -123,7 +127,8 @@ TEST_F(AgentCliTest, ReplyRunsAPythonBlockWithTheSeedsCodeExecutionConfig) {
       temp_.path().string());
   EXPECT_EQ(run.exit_code, 0) << run.stderr_text;
   EXPECT_EQ(run.stdout_text, "exitcode: 0 (execution succeeded)\nCode output: hello 42\n");
-  EXPECT_EQ(run.stderr_text, "\n>>>>>>>> EXECUTING CODE BLOCK (inferred language is python)...\n");
+  EXPECT_EQ(run.stderr_text,
+            "\n>>>>>>>> EXECUTING CODE BLOCK (inferred language is python)...\nhello 42\n");
   EXPECT_TRUE(fs::exists(temp_.path() / "coding" / "hello.py"));
 }
 
@@ -229,7 +234,8 @@ TEST_F(AgentCliTest, ChatPrintsTheConversationAndNeverTheKey) {
                 "42\n\n\n" +
                 rule + "\n" + "assistant (to user_proxy):\n\nThe answer is 42.\nTERMINATE\n\n" +
                 rule + "\n");
-  EXPECT_EQ(run.stderr_text, "codeexec: chat ended: termination message\n");
+  // The code's output as it ran, on stderr, apart from the conversation.
+  EXPECT_EQ(run.stderr_text, "42\ncodeexec: chat ended: termination message\n");
   EXPECT_EQ(server.requests()[0].headers["authorization"], std::string("Bearer ") + kKey);
   EXPECT_THAT(run.stdout_text + run.stderr_text, Not(HasSubstr(kKey)));
 }

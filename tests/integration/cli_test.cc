@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "command.h"
 
@@ -74,6 +75,65 @@ TEST_F(CliTest, TimeoutAndOutputLimitFlags) {
   auto limited = Cli({"run", "--output-limit", "5", Message("```sh\necho 0123456789\n```")});
   EXPECT_EQ(limited.exit_code, 0);
   EXPECT_THAT(limited.stdout_text, HasSubstr("01234\n[output truncated: 11 bytes printed"));
+}
+
+// The code's output reaches stderr while the code still runs: the block waits (at most 10 s) for
+// a file the shell creates only once "first" shows up in the CLI's stderr.
+TEST_F(CliTest, RunShowsTheOutputOnStderrAsItComes) {
+  fs::path work = dir_ / "live";
+  std::string script =
+      std::string(CODEEXEC_CLI) + " run --work-dir " + work.string() + " " +
+      Message(
+          "```sh\necho first\ni=0\nwhile [ ! -e go ] && [ $i -lt 100 ]; do sleep 0.1; "
+          "i=$((i+1)); done\ntest -e go && echo released\n```") +
+      " 2>err & pid=$!; i=0; while ! grep -q first err 2>/dev/null && [ $i -lt 100 ]; do "
+      "sleep 0.1; i=$((i+1)); done; touch " +
+      (work / "go").string() + "; wait $pid; echo \"status $?\"; cat err";
+  fs::create_directory(work);
+  auto run = testing::RunCommand({"/bin/sh", "-c", script}, dir_.string());
+  EXPECT_EQ(run.stdout_text,
+            "exitcode: 0 (execution succeeded)\nCode output: first\nreleased\nstatus 0\n"
+            "first\nreleased\n");
+}
+
+TEST_F(CliTest, QuietKeepsStderrForErrorsOnly) {
+  auto run = Cli({"run", "-q", Message("```sh\necho out; echo err >&2\n```")});
+  EXPECT_EQ(run.exit_code, 0);
+  EXPECT_EQ(run.stderr_text, "");
+  EXPECT_THAT(run.stdout_text, HasSubstr("out\n"));
+}
+
+TEST_F(CliTest, NdjsonPrintsEveryEventThenTheResult) {
+  auto run =
+      Cli({"run", "--ndjson", Message("```sh\necho one\n```\n```sh\necho two\nexit 4\n```\n")});
+  EXPECT_EQ(run.exit_code, 4);
+  EXPECT_EQ(run.stderr_text, "");
+  std::vector<nlohmann::json> lines;
+  std::istringstream in(run.stdout_text);
+  for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
+  std::vector<std::string> types;
+  std::string stdout_text;
+  for (const auto& line : lines) {
+    types.push_back(line["type"]);
+    if (line["type"] == "stdout") stdout_text += line["text"].get<std::string>();
+  }
+  EXPECT_EQ(types, (std::vector<std::string>{"block_start", "stdout", "block_end", "block_start",
+                                             "stdout", "block_end", "result"}));
+  EXPECT_EQ(lines[0]["block"], 0);
+  EXPECT_EQ(lines[0]["language"], "sh");
+  EXPECT_EQ(lines[2]["exit_code"], 0);
+  EXPECT_EQ(lines[3]["block"], 1);
+  EXPECT_EQ(lines[5]["exit_code"], 4);
+  EXPECT_EQ(lines[5]["status"], "error");
+  EXPECT_TRUE(lines[5]["duration_ms"].is_number());
+  const nlohmann::json& result = lines.back();
+  EXPECT_EQ(result["exit_code"], 4);
+  EXPECT_EQ(result["stdout"], stdout_text);
+  EXPECT_EQ(result["blocks"].size(), 2u);
+
+  auto both = Cli({"run", "--ndjson", "--json", Message("```sh\necho\n```")});
+  EXPECT_EQ(both.exit_code, 2);
+  EXPECT_THAT(both.stderr_text, HasSubstr("excludes"));
 }
 
 TEST_F(CliTest, TemporaryWorkFolderIsRemovedAfterTheRun) {
