@@ -4,57 +4,27 @@
 #include <stdlib.h>
 
 #include <iostream>
-#include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "codeexec/languages.h"
+#include "service/languages_info.h"
 
 namespace codeexec::cli {
 namespace {
 
-struct Row {
-  const LanguageSpec* spec;
-  std::string status;  // "save only", "/usr/bin/python3", "not installed"
-};
-
-std::vector<Row> Rows() {
-  const char* path = getenv("PATH");
-  std::vector<Row> rows;
-  for (const auto& spec : LanguageTable::Default().languages()) {
-    std::string status;
-    if (spec.default_policy == ExecutionPolicy::kSave) {
-      status = "save only";
-    } else if (auto tool = FindTool(spec, path ? path : "")) {
-      status = *tool;
-    } else {
-      status = fmt::format("not installed (needs {})", fmt::join(spec.tools, " or "));
-    }
-    rows.push_back({&spec, status});
-  }
-  return rows;
+// "save only", the tool's path, or what to install.
+std::string Status(const service::LanguageRow& row) {
+  if (row.spec->default_policy == ExecutionPolicy::kSave) return "save only";
+  if (!row.tool.empty()) return row.tool;
+  return fmt::format("not installed (needs {})", fmt::join(row.spec->tools, " or "));
 }
 
-void PrintTable(const std::vector<Row>& rows) {
+void PrintTable(const std::vector<service::LanguageRow>& rows) {
   fmt::print("{:<12} {:<26} {:<6} {}\n", "LANGUAGE", "ALIASES", "EXT", "RUNS WITH");
-  for (const Row& row : rows) {
+  for (const auto& row : rows) {
     fmt::print("{:<12} {:<26} {:<6} {}\n", row.spec->name, fmt::join(row.spec->aliases, ", "),
-               row.spec->extension, row.status);
+               row.spec->extension, Status(row));
   }
-}
-
-void PrintJson(const std::vector<Row>& rows) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const Row& row : rows) {
-    bool runs = row.spec->default_policy == ExecutionPolicy::kRun;
-    bool available = !runs || row.status.front() == '/';
-    out.push_back({{"name", row.spec->name},
-                   {"aliases", row.spec->aliases},
-                   {"extension", row.spec->extension},
-                   {"policy", runs ? "run" : "save"},
-                   {"available", available},
-                   {"tool", runs && available ? nlohmann::json(row.status) : nullptr}});
-  }
-  std::cout << out.dump(2) << "\n";
 }
 
 }  // namespace
@@ -65,9 +35,10 @@ void AddLanguagesCommand(CLI::App& app, int* status) {
   auto json = std::make_shared<bool>(false);
   command->add_flag("--json", *json, "Print the list as JSON.");
   command->callback([json, status] {
-    auto rows = Rows();
+    const char* path = getenv("PATH");
+    auto rows = service::LanguageRows(path ? path : "");
     if (*json) {
-      PrintJson(rows);
+      std::cout << service::LanguagesJson(rows).dump(2) << "\n";
     } else {
       PrintTable(rows);
     }
