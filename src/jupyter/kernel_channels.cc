@@ -3,12 +3,12 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <optional>
 #include <vector>
-#include <zmq.hpp>
-#include <zmq_addon.hpp>
 
 #include "jupyter/ids.h"
 #include "jupyter/zmq_framing.h"
+#include "jupyter/zmtp_socket.h"
 
 namespace codeexec::jupyter {
 namespace {
@@ -17,18 +17,19 @@ using Clock = KernelChannels::Clock;
 
 // Enough for any burst of output between two reads, small enough that a kernel printing from a
 // background thread while nobody executes cannot use all memory.
-constexpr int kIopubHighWaterMark = 100000;
+constexpr std::size_t kIopubQueueMessages = 100000;
 
-// Sockets connect before the kernel binds, and ZeroMQ retries a refused connection every
-// reconnect interval (100 ms by default): a short one lets the first request through as soon as
-// the kernel listens, which is most of what a kernel start costs beyond the kernel's own work.
-constexpr int kReconnectIntervalMs = 10;
-
-zmq::socket_t MakeSocket(zmq::context_t& context, zmq::socket_type type) {
-  zmq::socket_t socket(context, type);
-  socket.set(zmq::sockopt::linger, 0);
-  socket.set(zmq::sockopt::reconnect_ivl, kReconnectIntervalMs);
-  return socket;
+Result<ZmtpSocket> ConnectSocket(const ConnectionInfo& info, int port, zmtp::SocketType type,
+                                 std::string identity = {}) {
+  ZmtpOptions options;
+  options.type = type;
+  options.identity = std::move(identity);
+  // The sockets connect before the kernel binds and retry every reconnect interval: a short one
+  // lets the first request through as soon as the kernel listens, which is most of what a
+  // kernel start costs beyond the kernel's own work.
+  options.reconnect_interval = std::chrono::milliseconds(10);
+  if (type == zmtp::SocketType::kSub) options.receive_queue_messages = kIopubQueueMessages;
+  return ZmtpSocket::Connect(info.Endpoint(port), std::move(options));
 }
 
 }  // namespace
@@ -51,18 +52,15 @@ struct KernelChannels::Sockets {
   ConnectionInfo info;
   Signer signer;
   HeartbeatOptions heartbeat;
-  zmq::context_t context{1};
-  zmq::socket_t shell, control, stdin_socket, iopub, hb;
+  ZmtpSocket iopub, shell, stdin_socket, control;
+  std::optional<ZmtpSocket> hb;  // empty when it could not be recreated
 
   bool heartbeat_on = false;
   bool ping_outstanding = false;
   int missed = 0;
   Clock::time_point last_ping{};
 
-  Sockets(ConnectionInfo connection, Signer key)
-      : info(std::move(connection)), signer(std::move(key)) {}
-
-  zmq::socket_t& For(Channel channel) {
+  ZmtpSocket& For(Channel channel) {
     switch (channel) {
       case Channel::kShell:
         return shell;
@@ -77,9 +75,13 @@ struct KernelChannels::Sockets {
   }
 
   void ConnectHeartbeat() {
-    hb = MakeSocket(context, zmq::socket_type::req);
-    hb.connect(info.Endpoint(info.hb_port));
     ping_outstanding = false;
+    auto socket = ConnectSocket(info, info.hb_port, zmtp::SocketType::kReq);
+    if (socket) {
+      hb.emplace(std::move(*socket));
+    } else {
+      hb.reset();
+    }
   }
 };
 
@@ -87,28 +89,25 @@ Result<std::unique_ptr<KernelChannels>> KernelChannels::Connect(const Connection
                                                                 HeartbeatOptions heartbeat) {
   auto signer = Signer::Create(info.signature_scheme, info.key);
   if (!signer) return tl::unexpected(signer.error());
-  auto sockets = std::make_unique<Sockets>(info, std::move(*signer));
-  sockets->heartbeat = heartbeat;
-  try {
-    Sockets& s = *sockets;
-    std::string routing_id = NewUuid();
-    s.shell = MakeSocket(s.context, zmq::socket_type::dealer);
-    s.shell.set(zmq::sockopt::routing_id, routing_id);
-    s.stdin_socket = MakeSocket(s.context, zmq::socket_type::dealer);
-    s.stdin_socket.set(zmq::sockopt::routing_id, routing_id);
-    s.control = MakeSocket(s.context, zmq::socket_type::dealer);
-    s.iopub = MakeSocket(s.context, zmq::socket_type::sub);
-    s.iopub.set(zmq::sockopt::rcvhwm, kIopubHighWaterMark);
-    s.iopub.set(zmq::sockopt::subscribe, "");  // before connect: see the kernel's first messages
-    s.iopub.connect(info.Endpoint(info.iopub_port));
-    s.shell.connect(info.Endpoint(info.shell_port));
-    s.stdin_socket.connect(info.Endpoint(info.stdin_port));
-    s.control.connect(info.Endpoint(info.control_port));
-    s.ConnectHeartbeat();
-  } catch (const zmq::error_t& e) {
-    return MakeError(ErrorCode::kUnavailable,
-                     fmt::format("cannot connect to the kernel at {}: {}", info.ip, e.what()));
+  // stdin shares shell's routing id, as the protocol requires; the id is random per
+  // connection, since two DEALERs with one id lose replies. iopub connects first, subscribed
+  // from its first connection on.
+  std::string routing_id = NewUuid();
+  auto iopub = ConnectSocket(info, info.iopub_port, zmtp::SocketType::kSub);
+  auto shell = ConnectSocket(info, info.shell_port, zmtp::SocketType::kDealer, routing_id);
+  auto stdin_socket = ConnectSocket(info, info.stdin_port, zmtp::SocketType::kDealer, routing_id);
+  auto control = ConnectSocket(info, info.control_port, zmtp::SocketType::kDealer);
+  for (const auto* socket : {&iopub, &shell, &stdin_socket, &control}) {
+    if (!*socket) {
+      return MakeError(ErrorCode::kUnavailable,
+                       fmt::format("cannot connect to the kernel at {}: {}", info.ip,
+                                   socket->error().message()));
+    }
   }
+  auto sockets = std::unique_ptr<Sockets>(
+      new Sockets{info, std::move(*signer), heartbeat, std::move(*iopub), std::move(*shell),
+                  std::move(*stdin_socket), std::move(*control), std::nullopt});
+  sockets->ConnectHeartbeat();
   return std::unique_ptr<KernelChannels>(new KernelChannels(std::move(sockets)));
 }
 
@@ -119,16 +118,11 @@ const Signer& KernelChannels::signer() const { return sockets_->signer; }
 
 Result<void> KernelChannels::Send(Channel channel, const Message& message) {
   std::vector<std::string> frames = EncodeZmqFrames(message, sockets_->signer);
-  zmq::socket_t& socket = sockets_->For(channel);
-  try {
-    for (std::size_t i = 0; i < frames.size(); ++i) {
-      auto flags = i + 1 < frames.size() ? zmq::send_flags::sndmore : zmq::send_flags::none;
-      socket.send(zmq::buffer(frames[i]), flags);
-    }
-  } catch (const zmq::error_t& e) {
-    return MakeError(
-        ErrorCode::kUnavailable,
-        fmt::format("cannot send {} on {}: {}", message.msg_type(), ToString(channel), e.what()));
+  auto sent = sockets_->For(channel).Send(frames);
+  if (!sent) {
+    return MakeError(sent.error().code(),
+                     fmt::format("cannot send {} on {}: {}", message.msg_type(), ToString(channel),
+                                 sent.error().message()));
   }
   return {};
 }
@@ -136,21 +130,10 @@ Result<void> KernelChannels::Send(Channel channel, const Message& message) {
 std::optional<Incoming> KernelChannels::TryReceive() {
   static constexpr std::array<Channel, 4> kOrder = {Channel::kIopub, Channel::kShell,
                                                     Channel::kStdin, Channel::kControl};
-  std::vector<zmq::message_t> parts;
   std::vector<std::string_view> frames;
   for (Channel channel : kOrder) {
-    while (true) {
-      parts.clear();
-      std::optional<std::size_t> received;
-      try {
-        received = zmq::recv_multipart(sockets_->For(channel), std::back_inserter(parts),
-                                       zmq::recv_flags::dontwait);
-      } catch (const zmq::error_t&) {
-        received.reset();
-      }
-      if (!received) break;
-      frames.clear();
-      for (const auto& part : parts) frames.emplace_back(part.data<char>(), part.size());
+    while (auto parts = sockets_->For(channel).TryReceive()) {
+      frames.assign(parts->begin(), parts->end());
       auto message = DecodeZmqFrames(frames, sockets_->signer);
       if (message) return Incoming{channel, std::move(*message)};
       ++dropped_;
@@ -171,23 +154,11 @@ uint32_t KernelChannels::Wait(std::chrono::milliseconds timeout, std::span<const
     auto step_ms = std::chrono::ceil<std::chrono::milliseconds>(step);
     timeout = std::max(std::chrono::milliseconds(0), std::min(timeout, step_ms));
   }
-  std::vector<zmq::pollitem_t> items = {{s.iopub.handle(), 0, ZMQ_POLLIN, 0},
-                                        {s.shell.handle(), 0, ZMQ_POLLIN, 0},
-                                        {s.stdin_socket.handle(), 0, ZMQ_POLLIN, 0},
-                                        {s.control.handle(), 0, ZMQ_POLLIN, 0},
-                                        {s.hb.handle(), 0, ZMQ_POLLIN, 0}};
-  std::size_t first_fd = items.size();
-  for (int fd : fds) items.push_back({nullptr, fd, ZMQ_POLLIN, 0});
-  try {
-    zmq::poll(items.data(), items.size(), timeout);
-  } catch (const zmq::error_t&) {
-    return 0;  // EINTR: the caller loops
-  }
-  uint32_t ready = 0;
-  for (std::size_t i = first_fd; i < items.size() && i - first_fd < 32; ++i) {
-    if (items[i].revents & (ZMQ_POLLIN | ZMQ_POLLERR)) ready |= 1u << (i - first_fd);
-  }
-  if (items[4].revents & ZMQ_POLLIN) DrainHeartbeat(Clock::now());
+  std::array<ZmtpSocket*, 5> sockets = {&s.iopub, &s.shell, &s.stdin_socket, &s.control,
+                                        s.hb ? &*s.hb : nullptr};
+  std::size_t count = s.hb ? 5 : 4;
+  uint32_t ready = ZmtpSocket::Poll(std::span(sockets.data(), count), fds, timeout);
+  DrainHeartbeat(Clock::now());
   return ready;
 }
 
@@ -202,13 +173,9 @@ bool KernelChannels::heartbeat_lost() const {
 
 void KernelChannels::DrainHeartbeat(Clock::time_point now) {
   Sockets& s = *sockets_;
-  if (!s.ping_outstanding) return;
-  zmq::message_t reply;
-  try {
-    if (!s.hb.recv(reply, zmq::recv_flags::dontwait)) return;
-  } catch (const zmq::error_t&) {
-    return;
-  }
+  if (!s.hb) return;
+  std::optional<std::vector<std::string>> reply = s.hb->TryReceive();
+  if (!reply || !s.ping_outstanding) return;
   s.ping_outstanding = false;
   s.missed = 0;
   s.last_ping = now;  // the next ping is due one interval after this reply
@@ -221,20 +188,15 @@ void KernelChannels::HeartbeatTick(Clock::time_point now) {
   if (s.ping_outstanding) {
     if (now - s.last_ping < s.heartbeat.timeout) return;
     ++s.missed;
-    try {
-      s.ConnectHeartbeat();  // a REQ without its reply cannot send again
-    } catch (const zmq::error_t&) {
-      return;
-    }
+    s.ConnectHeartbeat();  // a REQ without its reply cannot send again
   } else if (now - s.last_ping < s.heartbeat.interval) {
     return;
   }
-  try {
-    if (s.hb.send(zmq::str_buffer("ping"), zmq::send_flags::dontwait)) {
-      s.ping_outstanding = true;
-      s.last_ping = now;
-    }
-  } catch (const zmq::error_t&) {
+  if (!s.hb) s.ConnectHeartbeat();
+  static const std::string kPing = "ping";
+  if (s.hb && s.hb->Send(std::span(&kPing, 1))) {
+    s.ping_outstanding = true;
+    s.last_ping = now;
   }
 }
 
