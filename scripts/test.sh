@@ -9,3 +9,5 @@ cmake --preset ci
 cmake --build --preset ci -j"$(nproc)"
 bash scripts/docker-test-env.sh  # dockerd and the Docker test image
 ctest --preset ci --timeout 600
+# The installed package as an outside project uses it: cmake --install, find_package(codeexec).
+bash scripts/test-consumer.sh build/ci
