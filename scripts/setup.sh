@@ -12,6 +12,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libseccomp-dev
   libzmq3-dev cppzmq-dev libssl-dev libboost1.81-dev
   python3 python3-numpy python3-matplotlib python3-venv
+  # The Python package (`pip install ./python` builds its extension offline with these).
+  python3-dev pybind11-dev python3-pip python3-setuptools python3-wheel
 )
 if [[ "${1:-}" == "--test" ]]; then
   # The languages of the built-in table (pwsh has no Debian package).
@@ -22,6 +24,8 @@ if [[ "${1:-}" == "--test" ]]; then
   # The Jupyter executor's tests: a real ipykernel (for /usr/bin/python3) and Jupyter Server;
   # openssl makes the certificate of the https/wss tests.
   packages+=(python3-ipykernel jupyter-server openssl)
+  # The Python package's tests.
+  packages+=(python3-pytest)
   # The Docker executor's tests: a real daemon, and mmdebstrap to build the test image locally.
   packages+=(docker.io mmdebstrap)
 fi
