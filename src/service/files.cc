@@ -163,6 +163,18 @@ ServiceResult<std::vector<FetchedFile>> FetchFiles(const ConfinedFolder& folder,
   return fetched;
 }
 
+Result<std::vector<std::string>> FilesModifiedSince(const ConfinedFolder& folder, int64_t since_ns,
+                                                    std::size_t max_entries) {
+  std::vector<std::string> files;
+  std::size_t seen = 0;
+  auto walked = Walk(folder, "", [&](const std::string& path, const ConfinedFolder::Entry& entry) {
+    if (entry.kind == FileKind::kFile && entry.modified_ns >= since_ns) files.push_back(path);
+    return ++seen < max_entries;
+  });
+  if (!walked) return tl::unexpected(walked.error());
+  return files;
+}
+
 ServiceResult<json> ListFolder(const ConfinedFolder& folder, std::string_view path,
                                std::size_t max_entries) {
   std::string relative;

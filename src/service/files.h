@@ -76,6 +76,12 @@ ServiceResult<std::vector<FetchedFile>> FetchFiles(const ConfinedFolder& folder,
 ServiceResult<nlohmann::json> ListFolder(const ConfinedFolder& folder, std::string_view path,
                                          std::size_t max_entries);
 
+// The regular files under the folder whose modification time is at or after `since_ns`
+// (nanoseconds since the epoch), depth first; at most `max_entries` entries are looked at, so
+// that a hostile folder keeps the walk bounded.
+Result<std::vector<std::string>> FilesModifiedSince(const ConfinedFolder& folder, int64_t since_ns,
+                                                    std::size_t max_entries);
+
 }  // namespace codeexec::service
 
 #endif  // CODEEXEC_SRC_SERVICE_FILES_H_

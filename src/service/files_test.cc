@@ -1,5 +1,6 @@
 #include "service/files.h"
 
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -109,6 +110,26 @@ TEST_F(FilesTest, ListsEverythingDepthFirst) {
   EXPECT_EQ((*capped)["truncated"], true);
   EXPECT_FALSE(ListFolder(folder_, "z-link", 100));
   EXPECT_FALSE(ListFolder(folder_, "../", 100));
+}
+
+TEST_F(FilesTest, FindsTheFilesModifiedSinceATime) {
+  ASSERT_TRUE(PlaceFiles(folder_, {{"old.png", "x"}, {"sub/old.txt", "y"}}, {}));
+  struct timespec past[2] = {{1000, 0}, {1000, 0}};
+  ASSERT_EQ(utimensat(AT_FDCWD, (path_ / "old.png").c_str(), past, 0), 0);
+  ASSERT_EQ(utimensat(AT_FDCWD, (path_ / "sub/old.txt").c_str(), past, 0), 0);
+  ASSERT_TRUE(PlaceFiles(folder_, {{"sub/new.png", "z"}}, {}));
+  auto changed = FilesModifiedSince(folder_, int64_t{2000} * 1000000000, 100);
+  ASSERT_TRUE(changed);
+  EXPECT_THAT(*changed, ::testing::ElementsAre("sub/new.png"));
+}
+
+TEST_F(FilesTest, StopsLookingForModifiedFilesAfterItsLimit) {
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(PlaceFiles(folder_, {{"f" + std::to_string(i), "x"}}, {}));
+  }
+  auto changed = FilesModifiedSince(folder_, 0, 5);
+  ASSERT_TRUE(changed);
+  EXPECT_EQ(changed->size(), 5u);
 }
 
 }  // namespace

@@ -450,11 +450,13 @@ ServiceResult<void> Service::WriteFile(std::string_view id, std::string_view pat
                     workspace.limits());
 }
 
-ServiceResult<std::string> Service::ReadFile(std::string_view id, std::string_view path) {
+ServiceResult<std::string> Service::ReadFile(std::string_view id, std::string_view path,
+                                             std::size_t max_bytes) {
   auto session = Find(id);
   if (!session) return tl::unexpected(session.error());
   SessionUse use(**session);
-  return ReadFolderFile((*session)->workspace().files(), path, options_.max_file_bytes);
+  if (max_bytes == 0 || max_bytes > options_.max_file_bytes) max_bytes = options_.max_file_bytes;
+  return ReadFolderFile((*session)->workspace().files(), path, max_bytes);
 }
 
 ServiceResult<json> Service::ListFiles(std::string_view id, std::string_view path) {
@@ -462,6 +464,19 @@ ServiceResult<json> Service::ListFiles(std::string_view id, std::string_view pat
   if (!session) return tl::unexpected(session.error());
   SessionUse use(**session);
   return ListFolder((*session)->workspace().files(), path, options_.max_list_entries);
+}
+
+ServiceResult<std::vector<std::string>> Service::FilesModifiedSince(
+    std::string_view id, std::chrono::system_clock::time_point since) {
+  auto session = Find(id);
+  if (!session) return tl::unexpected(session.error());
+  SessionUse use(**session);
+  auto nanoseconds =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(since.time_since_epoch()).count();
+  auto files = service::FilesModifiedSince((*session)->workspace().files(), nanoseconds,
+                                           options_.max_list_entries);
+  if (!files) return Unexpected(files.error());
+  return std::move(*files);
 }
 
 json Service::Languages() const {

@@ -147,8 +147,14 @@ class Service {
   ServiceResult<void> RestartSession(std::string_view id);
 
   ServiceResult<void> WriteFile(std::string_view id, std::string_view path, std::string_view bytes);
-  ServiceResult<std::string> ReadFile(std::string_view id, std::string_view path);
+  // At most `max_bytes` (0: the service's max_file_bytes; never more).
+  ServiceResult<std::string> ReadFile(std::string_view id, std::string_view path,
+                                      std::size_t max_bytes = 0);
   ServiceResult<nlohmann::json> ListFiles(std::string_view id, std::string_view path);
+  // The regular files of the session's folder modified at or after `since` (what its last
+  // execution wrote: MCP returns the images among them), up to max_list_entries looked at.
+  ServiceResult<std::vector<std::string>> FilesModifiedSince(
+      std::string_view id, std::chrono::system_clock::time_point since);
 
   // What `codeexec languages --json` prints.
   nlohmann::json Languages() const;
