@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import http.client
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ def _containers_named(name: str) -> list:
             self.sock.connect("/var/run/docker.sock")
 
     connection = UnixConnection("localhost")
-    filters = json.dumps({"name": [name]})
+    filters = urllib.parse.quote(json.dumps({"name": [name]}))
     connection.request("GET", f"/containers/json?all=1&filters={filters}")
     return json.loads(connection.getresponse().read())
 
