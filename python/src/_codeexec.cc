@@ -7,18 +7,25 @@
 //   reach a running call.
 // - An on_event callback runs on one of the executor's threads, with the GIL taken for it. If it
 //   raises, the call is cancelled and the exception is raised from execute() when it returns.
-// - On the main thread, execute() wakes every 50 ms to let Python handle signals: Ctrl-C
-//   (KeyboardInterrupt) cancels the call, waits for its processes to be killed, then raises.
+// - On the main thread, Ctrl-C (KeyboardInterrupt) cancels the call, waits for its processes to
+//   be killed, then raises (InterruptWatcher).
 // - Executor failures (codeexec::Error) raise the exception class the package registered for the
 //   error's code (set_error_types), with the library's message.
-#include <pybind11/functional.h>
+// Python.h (through pybind11) must come before the system headers.
+// clang-format off
 #include <pybind11/pybind11.h>
+#include <pybind11/functional.h>
 #include <pybind11/stl.h>
 #include <pybind11/stl/filesystem.h>
+// clang-format on
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
-#include <condition_variable>
+#include <csignal>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -107,40 +114,76 @@ double Seconds(std::chrono::nanoseconds duration) {
   return std::chrono::duration<double>(duration).count();
 }
 
-// Waits for a call run on another thread, waking the main thread to let Python handle signals.
-class CallOnThread {
- public:
-  template <typename Function>
-  explicit CallOnThread(Function function) {
-    thread_ = std::thread([this, function = std::move(function)]() mutable {
-      function();
-      std::lock_guard lock(mutex_);
-      done_ = true;
-      done_changed_.notify_all();
-    });
-  }
-  ~CallOnThread() {
-    if (thread_.joinable()) thread_.join();
-  }
-
-  // With the GIL released: true once the call is done, false after `wait`.
-  bool WaitFor(std::chrono::milliseconds wait) {
-    std::unique_lock lock(mutex_);
-    return done_changed_.wait_for(lock, wait, [this] { return done_; });
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable done_changed_;
-  bool done_ = false;
-  std::thread thread_;
-};
-
 bool OnMainThread() {
   static const uint64_t main_ident =
       py::module_::import("threading").attr("main_thread")().attr("ident").cast<uint64_t>();
   return PyThread_get_thread_ident() == main_ident;
 }
+
+// Ctrl-C during a call on the main thread. Python's own SIGINT handler only sets a flag that the
+// interpreter checks between bytecodes, which a call blocked in C++ never reaches; but it also
+// writes the signal's number to Python's wakeup fd. While a call runs, that fd is this watcher's
+// pipe, and its thread cancels the call's token when SIGINT comes through. The call then ends as
+// cancelled (the block's processes killed) and PyErr_CheckSignals raises KeyboardInterrupt.
+class InterruptWatcher {
+ public:
+  static InterruptWatcher& Get() {
+    static auto* watcher = new InterruptWatcher();  // never destroyed: its thread runs forever
+    return *watcher;
+  }
+
+  bool usable() const { return write_fd_ >= 0; }
+
+  // With the GIL, on the main thread. Returns the wakeup fd to restore.
+  int Arm(const CancellationToken& token) {
+    {
+      std::lock_guard lock(mutex_);
+      armed_ = token;
+    }
+    return SetWakeupFd(write_fd_);
+  }
+
+  void Disarm(int previous_fd) {
+    SetWakeupFd(previous_fd);
+    std::lock_guard lock(mutex_);
+    armed_.reset();
+  }
+
+ private:
+  InterruptWatcher() {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) return;
+    int flags = fcntl(fds[0], F_GETFL);
+    fcntl(fds[0], F_SETFL, flags & ~O_NONBLOCK);  // the watcher blocks; Python writes non-blocking
+    read_fd_ = fds[0];
+    write_fd_ = fds[1];
+    std::thread([this] { Run(); }).detach();
+  }
+
+  // signal.set_wakeup_fd (the C API's PySignal_SetWakeupFd is not exported by every build).
+  static int SetWakeupFd(int fd) {
+    static auto* set_wakeup_fd =
+        new py::object(py::module_::import("signal").attr("set_wakeup_fd"));
+    return (*set_wakeup_fd)(fd).cast<int>();
+  }
+
+  void Run() {
+    unsigned char signals[64];
+    for (;;) {
+      ssize_t n = read(read_fd_, signals, sizeof(signals));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return;
+      if (std::find(signals, signals + n, SIGINT) == signals + n) continue;
+      std::lock_guard lock(mutex_);
+      if (armed_) armed_->Cancel();
+    }
+  }
+
+  int read_fd_ = -1;
+  int write_fd_ = -1;
+  std::mutex mutex_;
+  std::optional<CancellationToken> armed_;
+};
 
 // One executor, as the package holds it.
 class Executor {
@@ -182,28 +225,21 @@ class Executor {
 
     uint64_t registration = Register(options.cancel);
     std::optional<Result<CodeResult>> result;
-    std::optional<py::error_already_set> interrupt;
-    if (OnMainThread()) {
-      CallOnThread call([&] { result.emplace(executor_->ExecuteCodeBlocks(blocks, options)); });
-      for (;;) {
-        bool done;
-        {
-          py::gil_scoped_release release;
-          done = call.WaitFor(std::chrono::milliseconds(50));
-        }
-        if (done) break;
-        if (!interrupt && PyErr_CheckSignals() != 0) {
-          interrupt.emplace();  // fetches KeyboardInterrupt (or what a handler raised)
-          options.cancel.Cancel();
-        }
-      }
-    } else {
+    bool watch = OnMainThread() && InterruptWatcher::Get().usable();
+    if (watch && PyErr_CheckSignals() != 0) {
+      Unregister(registration);
+      throw py::error_already_set();
+    }
+    int previous_fd = watch ? InterruptWatcher::Get().Arm(options.cancel) : -1;
+    {
       py::gil_scoped_release release;
       result.emplace(executor_->ExecuteCodeBlocks(blocks, options));
     }
+    if (watch) InterruptWatcher::Get().Disarm(previous_fd);
     Unregister(registration);
 
-    if (interrupt) throw std::move(*interrupt);
+    // KeyboardInterrupt (or what another signal handler raised), once the code is gone.
+    if (watch && PyErr_CheckSignals() != 0) throw py::error_already_set();
     if (callback_error) throw std::move(*callback_error);
     return ValueOrRaise(std::move(*result));
   }
