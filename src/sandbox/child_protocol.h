@@ -13,8 +13,9 @@ enum class ChildStep : int32_t {
   // The setup child (clone3 with CLONE_VM: it runs on a stack of its own in the runner's memory
   // and makes only system calls until it executes the init program).
   kCloseDescriptors,  // the clone copied every descriptor of the runner, other runs' pipes too
-  kDieWithParent,     // the sandbox must not outlive a killed supervisor
   kIdMaps,            // root inside, an unprivileged id outside; written by the runner
+  kDieWithParent,     // the sandbox must not outlive a killed supervisor (after kIdMaps, whose
+                      // change of user id would clear it)
   kNewSession,        // no controlling terminal (TIOCSTI), its own process group
   kMounts,            // SandboxView's run steps (detail: the mount step's index)
   kUpperLayer,        // the upper layer's descriptor handed to the runner, /.codeexec hidden

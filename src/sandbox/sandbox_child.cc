@@ -146,12 +146,14 @@ bool Run(const ChildConfig& config, Failed* failed, int* init_fd) {
     if (ok) Mark(config, name);
     return ok;
   };
-  // The order matters: mounts and host name need the capabilities we hold in our new user
-  // namespace, so limits and capabilities are dropped after them; seccomp comes after those
-  // because it forbids mount and friends.
+  // The order matters: the parent-death signal is set once we are root inside, since the kernel
+  // clears it whenever the effective user or group id changes (a kill -9 of codeexec would
+  // otherwise leave the sandbox running); mounts and host name need the capabilities we hold in
+  // our new user namespace, so limits and capabilities are dropped after them; seccomp comes
+  // after those because it forbids mount and friends.
   if (!step(ChildStep::kCloseDescriptors, CloseOtherDescriptors(config)) ||
-      !step(ChildStep::kDieWithParent, prctl(PR_SET_PDEATHSIG, SIGKILL) == 0) ||
       !step(ChildStep::kIdMaps, BecomeRootInside(config)) ||
+      !step(ChildStep::kDieWithParent, prctl(PR_SET_PDEATHSIG, SIGKILL) == 0) ||
       !step(ChildStep::kNewSession, setsid() >= 0)) {
     return false;
   }
