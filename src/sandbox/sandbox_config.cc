@@ -1,4 +1,6 @@
 // The "sandbox" executor's JSON configuration (SandboxExecutor::FromJson).
+#include "sandbox/sandbox_config.h"
+
 #include <fmt/format.h>
 
 #include <limits>
@@ -12,16 +14,13 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::string_view kSandboxOptionNames =
-    "memory_limit, max_processes, cpu_time, file_size_limit, open_files, tmp_size, "
-    "work_dir_size_limit, work_dir_file_limit, network, read_only_paths, host_uid, host_gid";
-
 Result<uint64_t> Count(const json& value, std::string_view key) {
   if (!value.is_number_unsigned()) return OptionError(key, "expected a non-negative whole number");
   return value.get<uint64_t>();
 }
 
-// True when `key` is one of the sandbox's own options (and applies it).
+}  // namespace
+
 Result<bool> ApplySandboxOption(const std::string& key, const json& value,
                                 SandboxExecutorOptions& options) {
   SandboxLimits& limits = options.limits;
@@ -64,8 +63,6 @@ Result<bool> ApplySandboxOption(const std::string& key, const json& value,
   }
   return false;
 }
-
-}  // namespace
 
 Result<std::unique_ptr<CodeExecutor>> SandboxExecutor::FromJson(std::string_view json_config) {
   SandboxExecutorOptions options;

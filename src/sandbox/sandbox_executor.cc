@@ -1,12 +1,10 @@
 #include "codeexec/sandbox_executor.h"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include "codeexec/log.h"
 #include "command_line/block_loop.h"
-#include "sandbox/init_program.h"
-#include "sandbox/sandbox_runner.h"
+#include "sandbox/new_sandbox_runner.h"
 
 namespace codeexec {
 
@@ -26,28 +24,12 @@ struct SandboxExecutor::Impl {
 };
 
 Result<SandboxExecutor> SandboxExecutor::Create(SandboxExecutorOptions options) {
-  if (geteuid() != 0) {
-    return MakeError(ErrorCode::kPermissionDenied,
-                     "the sandbox executor needs root (it creates cgroups and maps user ids); "
-                     "run as root, or use the docker executor");
-  }
-  auto cgroups = CgroupSystem::Detect();
-  if (!cgroups) return tl::unexpected(cgroups.error());
-  auto seccomp = SeccompFilter::Build();
-  if (!seccomp) return tl::unexpected(seccomp.error());
-  auto init_program = SealedInitProgram();
-  if (!init_program) return tl::unexpected(init_program.error());
-  if (options.host_uid == 0 || options.host_gid == 0) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "host_uid and host_gid must not be 0: the sandbox's root must not be the "
-                     "host's");
-  }
+  auto runner = NewSandboxRunner(options.limits, options.network, options.host_uid,
+                                 options.host_gid, "the sandbox executor");
+  if (!runner) return tl::unexpected(runner.error());
   auto impl = std::make_unique<Impl>();
-  auto runner = std::make_unique<SandboxRunner>(
-      std::move(*cgroups), std::move(*seccomp), std::move(*init_program), options.limits,
-      options.network, options.host_uid, options.host_gid);
-  SandboxRunner* runner_view = runner.get();
-  auto loop = BlockLoop::Create(options, "", std::move(runner));
+  SandboxRunner* runner_view = runner->get();
+  auto loop = BlockLoop::Create(options, "", std::move(*runner));
   if (!loop) return tl::unexpected(loop.error());
   SandboxViewOptions view_options;
   view_options.work_dir = (*loop)->work_dir();
