@@ -18,6 +18,9 @@
 // Remote mode (skip with --no-remote, or run it alone with --remote-only): a jupyter-server of
 // the benchmark's own, against the floors of jupyter_remote_floor.h (a bare remote start, a raw
 // WebSocket cell on the executor's own kernel), interleaved the same way.
+// Sandboxed kernel (isolation "sandbox", as root; skip with --no-sandbox, alone with
+// --sandbox-only): its start and restart against the bare start, its cells against the raw cell
+// on a bare kernel of the host: the price of the isolation.
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <signal.h>
@@ -286,9 +289,10 @@ class JupyterClientRunner {
   FILE* from_ = nullptr;
 };
 
-codeexec::JupyterCodeExecutor StartExecutor(double* ms) {
+codeexec::JupyterCodeExecutor StartExecutor(double* ms,
+                                            codeexec::JupyterExecutorOptions options = {}) {
   std::optional<codeexec::Result<codeexec::JupyterCodeExecutor>> executor;
-  *ms = TimeMillis([&] { executor.emplace(codeexec::JupyterCodeExecutor::Create()); });
+  *ms = TimeMillis([&] { executor.emplace(codeexec::JupyterCodeExecutor::Create(options)); });
   if (!*executor) Die((*executor).error().ToString());
   return std::move(**executor);
 }
@@ -461,15 +465,73 @@ void BenchLocal(int rounds, int starts, bool quick, bool with_client) {
   (void)executor.Stop();
 }
 
+// The sandboxed kernel against the bare kernel, interleaved: start, cells, restart.
+void BenchSandbox(int rounds, int starts) {
+  codeexec::JupyterExecutorOptions sandboxed;
+  sandboxed.isolation = codeexec::JupyterIsolation::kSandbox;
+  fmt::print(
+      "\nSandboxed kernel (isolation \"sandbox\", ipc transport): medians of {} cells and {} "
+      "starts, interleaved with the bare kernel\n\n"
+      "| measurement | sandboxed | bare kernel | ratio |\n|---|---|---|---|\n",
+      rounds, starts);
+  auto row = [](std::string_view what, const std::vector<double>& ours,
+                const std::vector<double>& floor) {
+    fmt::print("| {} | {:.1f} ms | {:.1f} ms | **{:.3f}x** |\n", what, Median(ours), Median(floor),
+               Median(ours) / Median(floor));
+  };
+  std::vector<double> ours_start, bare_start;
+  for (int i = 0; i < starts; ++i) {
+    double ms = 0;
+    { auto executor = StartExecutor(&ms, sandboxed); }
+    ours_start.push_back(ms);
+    bare_start.push_back(BareStartMs());
+  }
+  row("kernel start to ready (executor Create)", ours_start, bare_start);
+
+  double ignored_ms = 0;
+  auto executor = StartExecutor(&ignored_ms, sandboxed);
+  auto host = StartExecutor(&ignored_ms);
+  auto info = jp::ReadConnectionFile(host.connection_file());
+  if (!info) Die(info.error().ToString());
+  RawClient raw(*info);
+  for (const char* code : {"x = 1 + 1", "print(1)"}) {
+    std::vector<double> ours, floor;
+    for (int i = 0; i < 5; ++i) {
+      (void)executor.ExecuteCodeBlocks({{"python", code}});
+      raw.Cell(code);
+    }
+    for (int i = 0; i < rounds; ++i) {
+      ours.push_back(TimeMillis([&] {
+        auto result = executor.ExecuteCodeBlocks({{"python", code}});
+        if (!result || result->exit_code != 0) Die("a sandboxed cell failed");
+      }));
+      floor.push_back(raw.Cell(code));
+    }
+    row(fmt::format("cell `{}` (floor: raw cell on a bare kernel)", code), ours, floor);
+  }
+  std::vector<double> restarts, bare_restarts;
+  for (int i = 0; i < starts; ++i) {
+    restarts.push_back(TimeMillis([&] {
+      if (!executor.Restart()) Die("sandboxed restart failed");
+    }));
+    bare_restarts.push_back(BareStartMs());
+  }
+  row("`Restart()`", restarts, bare_restarts);
+  (void)executor.Stop();
+  (void)host.Stop();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  bool quick = false, with_client = true, local = true, remote = true;
+  bool quick = false, with_client = true, local = true, remote = true, sandbox = geteuid() == 0;
   int rounds = 200;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--quick") == 0) quick = true;
     if (std::strcmp(argv[i], "--no-remote") == 0) remote = false;
-    if (std::strcmp(argv[i], "--remote-only") == 0) local = false;
+    if (std::strcmp(argv[i], "--remote-only") == 0) local = sandbox = false;
+    if (std::strcmp(argv[i], "--no-sandbox") == 0) sandbox = false;
+    if (std::strcmp(argv[i], "--sandbox-only") == 0) local = remote = false;
     if (std::strcmp(argv[i], "--no-jupyter-client") == 0) with_client = false;
     if (std::strcmp(argv[i], "--rounds") == 0 && i + 1 < argc) rounds = std::atoi(argv[++i]);
   }
@@ -477,5 +539,6 @@ int main(int argc, char** argv) {
   const int starts = quick ? 3 : 7;
   if (local) BenchLocal(rounds, starts, quick, with_client);
   if (remote) BenchRemote(rounds, starts);
+  if (sandbox) BenchSandbox(rounds, starts);
   return 0;
 }

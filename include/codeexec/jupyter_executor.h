@@ -4,9 +4,13 @@
 // Local mode (the default): the kernel runs on this host, started from its kernelspec
 // (`kernel_name`, default "python3"; Debian's python3-ipykernel installs it), and is spoken to
 // over ZeroMQ with HMAC-SHA256 signed messages by codeexec itself: no Python runs in this
-// process. NO ISOLATION: the kernel has this process's user, files and network, like the local
-// executor. Remote mode (`server` set): a Jupyter Server runs the kernel; codeexec creates it
-// through the REST API and talks to it over the server's kernel WebSocket.
+// process. With `isolation` kNone (the default) there is NO ISOLATION: the kernel has this
+// process's user, files and network, like the local executor. With kSandbox the kernel runs in
+// the native sandbox (sandbox_executor.h: namespaces, no network, a read-only root, seccomp,
+// cgroup limits), reached over Unix-domain sockets in a private folder inside the work folder;
+// its environment starts clean (PATH, HOME=/tmp, LANG, TMPDIR, then `env`), and a kill -9 of
+// this process still ends it. Remote mode (`server` set): a Jupyter Server runs the kernel;
+// codeexec creates it through the REST API and talks to it over the server's kernel WebSocket.
 //
 // Each block is one cell. A block tagged python (or the kernel's language) runs as is. With a
 // Python kernel, a `bash`, `sh` or `shell` block whose lines (blank and `#` comment lines aside)
@@ -55,6 +59,7 @@
 
 #include "codeexec/environment.h"
 #include "codeexec/executor.h"
+#include "codeexec/sandbox_executor.h"
 
 namespace codeexec {
 
@@ -79,6 +84,25 @@ struct JupyterConnectionInfo {
   // the server. Applies to kernels that serve their control channel while busy (kernelspec
   // metadata "debugger": true, as ipykernel >= 6); others are left to the server.
   std::chrono::milliseconds liveness_timeout{std::chrono::seconds(1)};
+};
+
+// Where a local kernel runs.
+enum class JupyterIsolation {
+  kNone,     // on this host, as this process's user: no isolation
+  kSandbox,  // in codeexec's native sandbox (needs what the sandbox executor needs: root, ...)
+  kDocker,   // in a Docker container: not available yet (Create() says so)
+};
+
+// The sandbox around a kernel (isolation kSandbox): the sandbox executor's limits, applied to
+// the kernel's whole life rather than to one block. The work folder is bound as it is: its size
+// is not limited beyond `limits.file_size_bytes` per file (work_dir_bytes and work_dir_files do
+// not apply).
+struct JupyterSandboxOptions {
+  SandboxLimits limits;
+  bool network = false;  // share the host's network instead of an empty namespace
+  std::vector<std::filesystem::path> read_only_paths;
+  uint32_t host_uid = SandboxExecutorOptions::kDefaultHostId;
+  uint32_t host_gid = SandboxExecutorOptions::kDefaultHostId;
 };
 
 struct JupyterExecutorOptions {
@@ -106,6 +130,9 @@ struct JupyterExecutorOptions {
   // After an interrupt (timeout, cancellation), how long the cell may take to stop before the
   // kernel is restarted.
   std::chrono::milliseconds interrupt_grace{std::chrono::seconds(5)};
+  // Local mode: where the kernel runs, and the sandbox's settings for kSandbox.
+  JupyterIsolation isolation = JupyterIsolation::kNone;
+  JupyterSandboxOptions sandbox;
 };
 
 class JupyterCodeExecutor final : public CodeExecutor {
@@ -125,7 +152,8 @@ class JupyterCodeExecutor final : public CodeExecutor {
   const JupyterExecutorOptions& options() const;
   const std::filesystem::path& output_dir() const;
   const std::filesystem::path& work_dir() const;
-  // The local kernel's process id (for tests and diagnostics); -1 when none runs here.
+  // The local kernel's process id (for tests and diagnostics); -1 when none runs here or it runs
+  // in the sandbox (its own PID namespace).
   int kernel_pid() const;
   // The local kernel's connection file; empty when none runs here.
   std::filesystem::path connection_file() const;
@@ -136,7 +164,10 @@ class JupyterCodeExecutor final : public CodeExecutor {
   // kernel_name, timeout (seconds), output_dir, work_dir, python, output_limit (bytes),
   // startup_timeout and interrupt_grace (seconds), env ({"NAME": "value"}), unset_env ([...]),
   // clear_env, jupyter_server ({"host", "port", "token", "https" or "use_https", "ca_file",
-  // "liveness_timeout" (seconds)}). Unknown keys are errors.
+  // "liveness_timeout" (seconds)}), isolation ("none", "sandbox" or "docker"), sandbox (true for
+  // isolation "sandbox", false for "none"; or an object with the sandbox executor's limits:
+  // memory_limit, max_processes, cpu_time, file_size_limit, open_files, tmp_size, network,
+  // read_only_paths, host_uid, host_gid, which also selects "sandbox"). Unknown keys are errors.
   static Result<std::unique_ptr<CodeExecutor>> FromJson(std::string_view json_config);
 
  protected:

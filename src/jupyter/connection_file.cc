@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <array>
@@ -134,6 +135,29 @@ Result<ConnectionInfo> NewLocalConnection(std::string kernel_name) {
     }
   }
   for (int* port : ports) Recent().Add(*port);
+  return info;
+}
+
+Result<ConnectionInfo> NewIpcConnection(std::string kernel_name,
+                                        const std::filesystem::path& prefix) {
+  constexpr std::size_t kMaxPath = sizeof(sockaddr_un::sun_path) - 1;
+  std::string ip = prefix.string();
+  if (ip.empty() || ip.size() + 2 > kMaxPath) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     fmt::format("the kernel's socket paths {}-N are longer than the {} bytes a "
+                                 "Unix socket address holds: choose a shorter work folder",
+                                 ip, kMaxPath));
+  }
+  ConnectionInfo info;
+  info.transport = "ipc";
+  info.ip = std::move(ip);
+  info.key = NewUuid();
+  info.kernel_name = std::move(kernel_name);
+  info.shell_port = 1;
+  info.iopub_port = 2;
+  info.stdin_port = 3;
+  info.control_port = 4;
+  info.hb_port = 5;
   return info;
 }
 

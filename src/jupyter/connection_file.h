@@ -35,6 +35,12 @@ struct ConnectionInfo {
 // by this process are not handed out again soon.
 Result<ConnectionInfo> NewLocalConnection(std::string kernel_name);
 
+// A connection over Unix-domain sockets (transport "ipc"): a random key and the five paths
+// `<prefix>-1` ... `<prefix>-5`, Jupyter's naming of ipc endpoints (`ip` holds the prefix).
+// Fails when the paths do not fit in a socket address (107 bytes).
+Result<ConnectionInfo> NewIpcConnection(std::string kernel_name,
+                                        const std::filesystem::path& prefix);
+
 // Writes `info` to a new file `path` readable only by its owner (0600). Fails if it exists.
 Result<void> WriteConnectionFile(const std::filesystem::path& path, const ConnectionInfo& info);
 

@@ -50,5 +50,28 @@ TEST(ConnectionFileTest, Endpoints) {
   EXPECT_EQ(info.Endpoint(1), "ipc:///tmp/k-1");
 }
 
+TEST(ConnectionFileTest, IpcConnectionNamesFiveSocketsAfterThePrefix) {
+  auto info = NewIpcConnection("python3", "/tmp/work/.k/kernel");
+  ASSERT_TRUE(info.has_value());
+  EXPECT_EQ(info->transport, "ipc");
+  std::set<std::string> endpoints;
+  for (int port :
+       {info->shell_port, info->iopub_port, info->stdin_port, info->control_port, info->hb_port}) {
+    endpoints.insert(info->Endpoint(port));
+  }
+  EXPECT_EQ(endpoints.size(), 5u);
+  EXPECT_EQ(endpoints.count("ipc:///tmp/work/.k/kernel-1"), 1u);
+  EXPECT_EQ(info->key.size(), 36u);
+  auto read = ConnectionInfo::FromJson(info->ToJson());
+  ASSERT_TRUE(read.has_value());
+  EXPECT_EQ(read->Endpoint(read->hb_port), info->Endpoint(info->hb_port));
+}
+
+TEST(ConnectionFileTest, IpcPathsTooLongForASocketAddressAreRefused) {
+  auto info = NewIpcConnection("python3", "/" + std::string(120, 'w') + "/kernel");
+  ASSERT_FALSE(info.has_value());
+  EXPECT_NE(info.error().message().find("shorter work folder"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace codeexec::jupyter

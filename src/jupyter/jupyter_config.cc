@@ -6,6 +6,7 @@
 
 #include "codeexec/jupyter_executor.h"
 #include "core/json_options.h"
+#include "sandbox/sandbox_config.h"
 
 namespace codeexec {
 namespace {
@@ -44,6 +45,46 @@ Result<JupyterConnectionInfo> ServerInfo(const json& value) {
   return server;
 }
 
+Result<JupyterIsolation> IsolationOption(const json& value) {
+  std::string name = value.get<std::string>();
+  if (name == "none") return JupyterIsolation::kNone;
+  if (name == "sandbox") return JupyterIsolation::kSandbox;
+  if (name == "docker") return JupyterIsolation::kDocker;
+  return OptionError("isolation", fmt::format("'{}' is not one of none, sandbox, docker", name));
+}
+
+// "sandbox": true / false, or the sandbox executor's limits (which select the sandbox).
+Result<void> SandboxOption(const json& value, JupyterExecutorOptions& options) {
+  if (value.is_boolean()) {
+    options.isolation = value.get<bool>() ? JupyterIsolation::kSandbox : JupyterIsolation::kNone;
+    return {};
+  }
+  if (!value.is_object()) {
+    return OptionError("sandbox", "expected true, false or an object of the sandbox's limits");
+  }
+  SandboxExecutorOptions parsed;
+  for (const auto& [key, member] : value.items()) {
+    auto own = key == "work_dir_size_limit" || key == "work_dir_file_limit"
+                   ? Result<bool>(false)
+                   : ApplySandboxOption(key, member, parsed);
+    if (!own) return tl::unexpected(own.error());
+    if (!*own) {
+      return OptionError("sandbox",
+                         fmt::format("unknown key '{}' (known: memory_limit, max_processes, "
+                                     "cpu_time, file_size_limit, open_files, tmp_size, network, "
+                                     "read_only_paths, host_uid, host_gid)",
+                                     key));
+    }
+  }
+  options.isolation = JupyterIsolation::kSandbox;
+  options.sandbox.limits = parsed.limits;
+  options.sandbox.network = parsed.network;
+  options.sandbox.read_only_paths = parsed.read_only_paths;
+  options.sandbox.host_uid = parsed.host_uid;
+  options.sandbox.host_gid = parsed.host_gid;
+  return {};
+}
+
 // Applies one key; value types are checked by nlohmann (json::type_error), caught by FromJson.
 Result<void> Apply(const std::string& key, const json& value, JupyterExecutorOptions& options) {
   std::chrono::milliseconds* duration = key == "timeout"           ? &options.timeout
@@ -76,11 +117,17 @@ Result<void> Apply(const std::string& key, const json& value, JupyterExecutorOpt
     options.env.unset = value.get<std::vector<std::string>>();
   } else if (key == "clear_env") {
     options.env.clear = value.get<bool>();
+  } else if (key == "isolation") {
+    auto isolation = IsolationOption(value);
+    if (!isolation) return tl::unexpected(isolation.error());
+    options.isolation = *isolation;
+  } else if (key == "sandbox") {
+    return SandboxOption(value, options);
   } else {
     return UnknownOption(
         key,
         "kernel_name, timeout, output_dir, work_dir, python, output_limit, startup_timeout, "
-        "interrupt_grace, env, unset_env, clear_env, jupyter_server");
+        "interrupt_grace, env, unset_env, clear_env, jupyter_server, isolation, sandbox");
   }
   return {};
 }

@@ -57,5 +57,26 @@ TEST(JupyterConfigTest, UnknownKernelHasSpecMessage) {
   EXPECT_THAT(error.message(), ::testing::StartsWith("Kernel no-such-kernel is not installed."));
 }
 
+TEST(JupyterConfigTest, IsolationNamesAreCheckedAndExclusiveWithAServer) {
+  EXPECT_THAT(Refusal(R"({"isolation": "vm"})").message(),
+              HasSubstr("'vm' is not one of none, sandbox, docker"));
+  EXPECT_THAT(Refusal(R"({"sandbox": "yes"})").message(), HasSubstr("expected true, false"));
+  EXPECT_THAT(Refusal(R"({"sandbox": {"memory": 1}})").message(),
+              HasSubstr("unknown key 'memory'"));
+  EXPECT_THAT(Refusal(R"({"sandbox": {"work_dir_size_limit": 1}})").message(),
+              HasSubstr("unknown key 'work_dir_size_limit'"));
+  EXPECT_THAT(Refusal(R"({"sandbox": {"host_uid": 0}})").message(), HasSubstr("unprivileged id"));
+  EXPECT_THAT(Refusal(R"({"isolation": "sandbox", "jupyter_server": {"port": 1}})").message(),
+              HasSubstr("isolation does not apply to a kernel on a Jupyter Server"));
+  EXPECT_THAT(Refusal(R"({"isolation": "docker"})").message(),
+              HasSubstr("isolation \"docker\" is not available yet"));
+}
+
+TEST(JupyterConfigTest, SandboxFlagIsCheckedBeforeTheKernelIsLookedUp) {
+  // The service probes for the option this way: a refusal that is not "unknown option".
+  Error error = Refusal(R"({"sandbox": true, "kernel_name": "codeexec-probe-no-such-kernel"})");
+  EXPECT_EQ(error.code(), ErrorCode::kNotFound);
+}
+
 }  // namespace
 }  // namespace codeexec

@@ -17,6 +17,7 @@
 #include "jupyter/kernelspec.h"
 #include "jupyter/local_kernel.h"
 #include "jupyter/remote_kernel.h"
+#include "jupyter/sandboxed_kernel.h"
 #include "jupyter/shell_cell.h"
 #include "process/call_recorder.h"
 
@@ -45,6 +46,16 @@ Result<void> ValidateOptions(const JupyterExecutorOptions& options) {
                      "work_dir, python and env do not apply to a kernel on a Jupyter Server (it "
                      "runs where and how the server runs it); remove them, or run the kernel "
                      "locally");
+  }
+  if (options.server && options.isolation != JupyterIsolation::kNone) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "isolation does not apply to a kernel on a Jupyter Server (it runs where the "
+                     "server runs it); remove it, or run the kernel locally");
+  }
+  if (options.isolation == JupyterIsolation::kDocker) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "isolation \"docker\" is not available yet: use isolation \"sandbox\", or "
+                     "the docker executor (which keeps files, not variables, between calls)");
   }
   if (options.server &&
       (options.server->host.empty() || options.server->port <= 0 || options.server->port > 65535)) {
@@ -80,7 +91,8 @@ struct JupyterCodeExecutor::Impl {
   jupyter::KernelSpec spec;
   WorkFolder work_folder;
   fs::path output_dir;
-  OrderedMutex turn;  // one call at a time, in arrival order
+  OrderedMutex turn;                                // one call at a time, in arrival order
+  std::unique_ptr<jupyter::KernelSandbox> sandbox;  // isolation kSandbox; outlives the kernel
   std::unique_ptr<jupyter::Kernel> kernel;
   std::string death;  // why the kernel died, until Restart()
 
@@ -122,6 +134,12 @@ Result<void> JupyterCodeExecutor::Impl::StartKernel() {
   kernel_options.cwd = work_folder.path();
   kernel_options.env = options.env;
   kernel_options.startup_timeout = options.startup_timeout;
+  if (sandbox) {
+    kernel_options.launcher = sandbox->launcher();
+    kernel_options.transport = "ipc";  // the sandbox has no network the host can reach
+    kernel_options.folder_parent = work_folder.path();
+    kernel_options.env = jupyter::SandboxedKernelEnvironment(options.env);
+  }
   auto started = jupyter::LocalKernel::Start(spec, kernel_options);
   if (!started) return tl::unexpected(started.error());
   kernel = std::move(*started);
@@ -131,6 +149,9 @@ Result<void> JupyterCodeExecutor::Impl::StartKernel() {
 Result<void> JupyterCodeExecutor::Impl::ReplaceKernel() {
   std::unique_ptr<jupyter::Kernel> old = std::move(kernel);
   if (old) old->RequestShutdown();
+  // A sandboxed kernel's run scrubs the work folder of special files as it ends: it must end
+  // before its successor binds its sockets there. Its PID 1 dies at once, so this costs little.
+  if (old && sandbox) old->Terminate();
   auto started = StartKernel();
   if (old) old->Terminate();
   return started;
@@ -245,6 +266,12 @@ Result<JupyterCodeExecutor> JupyterCodeExecutor::Create(JupyterExecutorOptions o
       options.output_dir.empty() ? impl->work_folder.path() : fs::canonical(options.output_dir);
   impl->options = std::move(options);
   JupyterCodeExecutor executor(std::move(impl));  // from here Stop() cleans up on failure
+  Impl& state = *executor.impl_;
+  if (state.options.isolation == JupyterIsolation::kSandbox) {
+    auto sandbox = jupyter::KernelSandbox::Create(state.work_folder.path(), state.options.sandbox);
+    if (!sandbox) return tl::unexpected(sandbox.error());
+    state.sandbox = std::move(*sandbox);
+  }
   if (auto started = executor.impl_->StartKernel(); !started) {
     return tl::unexpected(started.error());
   }
@@ -291,6 +318,7 @@ Result<void> JupyterCodeExecutor::DoRestart() { return impl_->ReplaceKernel(); }
 
 Result<void> JupyterCodeExecutor::DoStop() {
   impl_->kernel.reset();
+  impl_->sandbox.reset();
   return impl_->work_folder.Remove();
 }
 

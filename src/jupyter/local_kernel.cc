@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,8 +13,8 @@
 
 #include "codeexec/languages.h"
 #include "jupyter/readiness.h"
-#include "process/child_process.h"
 #include "process/environment.h"
+#include "process/unique_fd.h"
 
 namespace codeexec::jupyter {
 namespace {
@@ -69,14 +68,16 @@ Environment KernelEnvironment(const KernelSpec& spec, const LocalKernelOptions& 
               return std::string(env.Get(var).value_or(""));
             }));
   }
-  env.Set("JPY_PARENT_PID", std::to_string(getpid()));
   if (!env.Get("PYDEVD_DISABLE_FILE_VALIDATION")) env.Set("PYDEVD_DISABLE_FILE_VALIDATION", "1");
   return env;
 }
 
-Result<fs::path> MakePrivateDir() {
+Result<fs::path> MakePrivateDir(const fs::path& parent) {
   const char* tmp = getenv("TMPDIR");
-  std::string pattern = fmt::format("{}/codeexec-kernel-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+  // Hidden in a folder of the user's (the sandbox's work folder), on its own in a temporary one.
+  std::string pattern = !parent.empty()
+                            ? fmt::format("{}/.codeexec-kernel-XXXXXX", parent.string())
+                            : fmt::format("{}/codeexec-kernel-XXXXXX", tmp && *tmp ? tmp : "/tmp");
   if (mkdtemp(pattern.data()) == nullptr) {
     return ErrnoError("cannot create a folder for the kernel's connection file in " + pattern,
                       errno);
@@ -84,21 +85,11 @@ Result<fs::path> MakePrivateDir() {
   return fs::path(pattern);
 }
 
-bool Readable(int fd, milliseconds timeout) {
-  pollfd item{fd, POLLIN, 0};
-  int rc;
-  do {
-    rc = poll(&item, 1, static_cast<int>(timeout.count()));
-  } while (rc < 0 && errno == EINTR);
-  return rc > 0;
-}
-
 }  // namespace
 
 struct LocalKernel::Process {
   LocalKernelOptions options;
-  std::optional<ChildProcess> child;
-  std::optional<ChildProcess::Exit> exit;
+  std::unique_ptr<KernelProcess> process;
 };
 
 Result<std::unique_ptr<LocalKernel>> LocalKernel::Start(const KernelSpec& spec,
@@ -119,40 +110,41 @@ Result<std::unique_ptr<LocalKernel>> LocalKernel::Start(const KernelSpec& spec,
 }
 
 Result<void> LocalKernel::Launch(const LocalKernelOptions& options) {
-  auto dir = MakePrivateDir();
+  auto dir = MakePrivateDir(options.folder_parent);
   if (!dir) return tl::unexpected(dir.error());
   dir_ = *dir;
   connection_file_ = dir_ / "connection.json";
-  auto info = NewLocalConnection(spec_.name);
+  auto info = options.transport == "ipc" ? NewIpcConnection(spec_.name, dir_ / "kernel")
+                                         : NewLocalConnection(spec_.name);
   if (!info) return tl::unexpected(info.error());
   if (auto written = WriteConnectionFile(connection_file_, *info); !written) return written;
 
-  Environment env = KernelEnvironment(spec_, options);
-  SpawnSpec spawn;
-  spawn.argv = ExpandArgv(spec_, connection_file_);
+  KernelLaunch launch;
+  launch.env = KernelEnvironment(spec_, options);
+  launch.argv = ExpandArgv(spec_, connection_file_);
   auto program = ResolveProgram(spec_, options.python,
-                                env.Get("PATH").value_or("/usr/local/bin:/usr/bin:/bin"));
+                                launch.env.Get("PATH").value_or("/usr/local/bin:/usr/bin:/bin"));
   if (!program) return tl::unexpected(program.error());
-  spawn.program = *program;
-  spawn.argv.front() = *program;
-  spawn.envp = env.envp();
-  spawn.cwd = options.cwd.string();
+  launch.program = *program;
+  launch.argv.front() = *program;
+  launch.cwd = options.cwd;
   fs::path log = dir_ / "kernel.log";
   UniqueFd log_fd(open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
   if (!log_fd.valid()) return ErrnoError("cannot create " + log.string(), errno);
-  spawn.output_fd = log_fd.get();
+  launch.log_fd = log_fd.get();
 
-  // Connect before the kernel exists: ZeroMQ retries until it binds, and iopub is subscribed
+  // Connect before the kernel exists: the sockets retry until it binds, and iopub is subscribed
   // from the start, so its first messages are not lost.
   auto channels = KernelChannels::Connect(*info, options.heartbeat);
   if (!channels) return tl::unexpected(channels.error());
   channels_ = std::move(*channels);
-  auto child = Spawn(spawn);
-  if (!child) {
-    return MakeError(child.error().code(), fmt::format("cannot start the kernel {}: {}", spec_.name,
-                                                       child.error().message()));
+  auto process =
+      options.launcher ? options.launcher(std::move(launch)) : SpawnHostKernel(std::move(launch));
+  if (!process) {
+    return MakeError(process.error().code(), fmt::format("cannot start the kernel {}: {}",
+                                                         spec_.name, process.error().message()));
   }
-  process_->child.emplace(std::move(*child));
+  process_->process = std::move(*process);
   return {};
 }
 
@@ -178,29 +170,21 @@ Result<void> LocalKernel::StartupFailure(const Error& error) {
                                log.empty() ? "" : " Its output ends with:\n" + log));
 }
 
-pid_t LocalKernel::pid() const { return process_ && process_->child ? process_->child->pid() : -1; }
+pid_t LocalKernel::pid() const {
+  return process_ && process_->process ? process_->process->pid() : -1;
+}
 
-int LocalKernel::pidfd() const {
-  return process_ && process_->child && !process_->child->reaped() ? process_->child->pidfd() : -1;
+int LocalKernel::exit_fd() const {
+  return process_ && process_->process ? process_->process->exit_fd() : -1;
 }
 
 bool LocalKernel::HasExited() {
-  if (!process_ || !process_->child) return true;
-  if (process_->exit) return true;
-  if (!Readable(process_->child->pidfd(), milliseconds(0))) return false;
-  process_->child->SignalGroup(SIGKILL);  // what the kernel started and left behind
-  auto exit = process_->child->Reap();
-  process_->exit = exit ? *exit : ChildProcess::Exit{-1, 0};
-  return true;
+  return !process_ || !process_->process || process_->process->HasExited();
 }
 
 std::string LocalKernel::ExitDescription() const {
-  if (!process_ || !process_->exit) return "running";
-  if (process_->exit->signal != 0) {
-    return fmt::format("killed by signal {} ({})", process_->exit->signal,
-                       strsignal(process_->exit->signal));
-  }
-  return fmt::format("exit code {}", process_->exit->exit_code);
+  if (!process_ || !process_->process) return "running";
+  return process_->process->ExitDescription();
 }
 
 bool LocalKernel::IsDead() { return HasExited() || !channels_ || channels_->heartbeat_lost(); }
@@ -224,24 +208,23 @@ uint32_t LocalKernel::Wait(milliseconds timeout, std::span<const int> fds) {
   int all[33];
   std::size_t count = std::min<std::size_t>(fds.size(), 32);
   std::copy_n(fds.begin(), count, all);
-  all[count] = pidfd();
-  // The pidfd's bit is dropped: IsDead() reports the exit.
+  all[count] = exit_fd();
+  // The exit descriptor's bit is dropped: IsDead() reports the exit.
   uint32_t ready = channels_->Wait(timeout, std::span<const int>(all, count + (all[count] >= 0)));
   return count < 32 ? ready & ((1u << count) - 1) : ready;
 }
 
 Result<void> LocalKernel::Interrupt() {
   if (HasExited()) return MakeError(ErrorCode::kFailedPrecondition, "the kernel is not running");
-  if (spec_.interrupt_mode == "message") {
+  if (spec_.interrupt_mode == "message" || !process_->process->SignalInterrupt()) {
     return channels_->Send(Channel::kControl, session_.MakeRequest("interrupt_request"));
   }
-  process_->child->SignalGroup(SIGINT);
   return {};
 }
 
 bool LocalKernel::WaitForExit(milliseconds timeout) {
   if (HasExited()) return true;
-  Readable(process_->child->pidfd(), timeout);
+  WaitReadable(process_->process->exit_fd(), timeout);
   return HasExited();
 }
 
@@ -249,22 +232,22 @@ void LocalKernel::RequestShutdown() {
   if (channels_ && !HasExited()) {
     // The kernel winds down while its successor starts: at the lowest priority, so that the
     // successor's start (which is what the caller waits for) gets the CPU first.
-    setpriority(PRIO_PGRP, static_cast<id_t>(pid()), 19);
+    if (pid() > 0) setpriority(PRIO_PGRP, static_cast<id_t>(pid()), 19);
     [[maybe_unused]] auto sent = channels_->Send(
         Channel::kControl, session_.MakeRequest("shutdown_request", {{"restart", false}}));
   }
 }
 
 void LocalKernel::Terminate() {
-  if (process_ && process_->child && !HasExited()) {
-    process_->child->SignalGroup(SIGKILL);
+  if (process_ && process_->process && !HasExited()) {
+    process_->process->Kill();
     WaitForExit(milliseconds(-1));
   }
   Shutdown();
 }
 
 void LocalKernel::Shutdown() {
-  if (process_ && process_->child && !HasExited()) {
+  if (process_ && process_->process && !HasExited()) {
     const LocalKernelOptions& options = process_->options;
     bool asked =
         channels_ && channels_
@@ -272,9 +255,9 @@ void LocalKernel::Shutdown() {
                                 session_.MakeRequest("shutdown_request", {{"restart", false}}))
                          .has_value();
     if (!asked || !WaitForExit(options.shutdown_grace)) {
-      process_->child->SignalGroup(SIGTERM);
+      process_->process->Terminate();
       if (!WaitForExit(options.kill_grace)) {
-        process_->child->SignalGroup(SIGKILL);
+        process_->process->Kill();
         WaitForExit(milliseconds(-1));
       }
     }
@@ -291,6 +274,10 @@ void LocalKernel::Shutdown() {
 LocalKernel::~LocalKernel() { Shutdown(); }
 
 std::string LocalKernel::LogTail(std::size_t max_bytes) const {
+  if (process_ && process_->process) {
+    std::string kept = process_->process->OutputTail(max_bytes);
+    if (!kept.empty()) return kept;
+  }
   std::ifstream in(dir_ / "kernel.log", std::ios::binary);
   if (!in) return {};
   in.seekg(0, std::ios::end);

@@ -1,11 +1,13 @@
 // LocalKernel: a kernel process this host starts from a kernelspec, and the connection to it.
 //
-// Start() writes a connection file (random key, free ports, mode 0600) into a private temporary
-// folder, connects the channels (iopub subscribed first), spawns the kernelspec's argv through
-// the process layer (new session and process group, signals reset to their defaults, stdin from
-// /dev/null, stdout and stderr to kernel.log in that folder, JPY_PARENT_PID set so that the
-// kernel exits if we die), then repeats kernel_info_request until a reply *and* iopub traffic
-// have arrived: only then are no iopub messages lost.
+// Start() writes a connection file (random key, mode 0600) into a private temporary folder, with
+// five free TCP ports on 127.0.0.1 or, for the ipc transport, five Unix socket paths in that
+// folder (`<folder>/kernel-1` ...), connects the channels (iopub subscribed first), starts the
+// kernelspec's argv through the launcher (by default SpawnHostKernel: new session and process
+// group, signals at their defaults, stdin from /dev/null, stdout and stderr to kernel.log in that
+// folder, JPY_PARENT_PID set so that the kernel exits if we die; or inside a sandbox, which then
+// must show the folder at the same path), then repeats kernel_info_request until a reply *and*
+// iopub traffic have arrived: only then are no iopub messages lost.
 //
 // The interpreter: a kernelspec whose argv[0] is a Python name (python, python3, python3.X) runs
 // with `python` when given; otherwise a bare name resolves first to <prefix>/bin/NAME of the
@@ -14,8 +16,8 @@
 //
 // Shutdown() escalates and never waits long: shutdown_request on control, then SIGTERM to the
 // process group after `shutdown_grace`, then SIGKILL after `kill_grace`; whatever the kernel left
-// in its process group is killed, the process is reaped, and the folder with the connection file
-// and the log is removed. The destructor shuts down. Not thread-safe.
+// in its process group (or PID namespace) is killed, the process is reaped, and the folder with the
+// connection file and the log is removed. The destructor shuts down. Not thread-safe.
 #ifndef CODEEXEC_SRC_JUPYTER_LOCAL_KERNEL_H_
 #define CODEEXEC_SRC_JUPYTER_LOCAL_KERNEL_H_
 
@@ -31,6 +33,7 @@
 #include "codeexec/error.h"
 #include "jupyter/kernel.h"
 #include "jupyter/kernel_channels.h"
+#include "jupyter/kernel_process.h"
 #include "jupyter/kernelspec.h"
 #include "jupyter/message.h"
 
@@ -44,6 +47,12 @@ struct LocalKernelOptions {
   std::chrono::milliseconds shutdown_grace{std::chrono::seconds(2)};
   std::chrono::milliseconds kill_grace{std::chrono::milliseconds(500)};
   HeartbeatOptions heartbeat;
+  // How the process starts; empty: SpawnHostKernel.
+  KernelLauncher launcher;
+  // "tcp" (127.0.0.1) or "ipc" (Unix sockets in the kernel's private folder).
+  std::string transport = "tcp";
+  // Where the private folder is made; empty: $TMPDIR or /tmp.
+  std::filesystem::path folder_parent;
 };
 
 class LocalKernel final : public Kernel {
@@ -81,7 +90,9 @@ class LocalKernel final : public Kernel {
   const json& kernel_info() const { return kernel_info_; }
   pid_t pid() const;
   // Readable once the kernel process has exited; -1 after Shutdown().
-  int pidfd() const;
+  int exit_fd() const;
+  // The private folder with the connection file (and the ipc sockets); empty after Shutdown().
+  const std::filesystem::path& folder() const { return dir_; }
   const std::filesystem::path& connection_file() const { return connection_file_; }
 
   // Whether the kernel process has exited; if so it is reaped (and its process group killed).

@@ -1,10 +1,12 @@
 // JupyterCodeExecutor against real kernels: the same behaviour in local mode (Debian's
-// python3-ipykernel under /usr/bin/python3, over ZeroMQ) and in remote mode (a real
-// jupyter-server on 127.0.0.1 with a token, over REST and the kernel WebSocket).
+// python3-ipykernel under /usr/bin/python3, over ZeroMQ), with that kernel in the native sandbox
+// (over ZeroMQ's ipc transport; needs root) and in remote mode (a real jupyter-server on
+// 127.0.0.1 with a token, over REST and the kernel WebSocket).
 #include "codeexec/jupyter_executor.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -24,8 +26,19 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
 
-enum class Mode { kLocal, kRemote };
-void PrintTo(Mode mode, std::ostream* out) { *out << (mode == Mode::kLocal ? "local" : "remote"); }
+enum class Mode { kLocal, kSandbox, kRemote };
+std::string ModeText(Mode mode) {
+  return mode == Mode::kLocal ? "Local" : mode == Mode::kSandbox ? "Sandbox" : "Remote";
+}
+void PrintTo(Mode mode, std::ostream* out) { *out << ModeText(mode); }
+
+// Whether no process mentioning `text` remains (they may take a moment to be reaped).
+bool NoneLeft(const std::string& text) {
+  for (int i = 0; i < 100 && !testing::ProcessesMentioning(text).empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return testing::ProcessesMentioning(text).empty();
+}
 
 class JupyterExecutorTest : public ::testing::TestWithParam<Mode> {
  protected:
@@ -36,10 +49,26 @@ class JupyterExecutorTest : public ::testing::TestWithParam<Mode> {
       GTEST_SKIP() << "no python3 kernel or jupyter-server here (apt-get install "
                       "python3-ipykernel jupyter-server)";
     }
+    if (sandboxed() && geteuid() != 0 && !testing::InCi()) GTEST_SKIP() << "the sandbox needs root";
     if (remote()) server_ = std::make_unique<testing::JupyterServerProcess>();
   }
 
   bool remote() const { return GetParam() == Mode::kRemote; }
+  bool sandboxed() const { return GetParam() == Mode::kSandbox; }
+
+  // The kernel is gone: its process (a host kernel's pid, when there is one) and every process
+  // started with its connection file.
+  static bool KernelGone(int pid, const fs::path& connection) {
+    return (pid <= 0 || testing::ProcessIsDead(pid)) && NoneLeft(connection.string());
+  }
+  // The configuration keys that select this mode's kernel (besides the work folder).
+  nlohmann::json ModeConfig() const {
+    if (remote()) {
+      return {{"jupyter_server",
+               {{"host", "127.0.0.1"}, {"port", server_->port()}, {"token", server_->token()}}}};
+    }
+    return sandboxed() ? nlohmann::json{{"sandbox", true}} : nlohmann::json::object();
+  }
 
   // Options for this mode: a work folder locally, the server remotely.
   JupyterExecutorOptions Options() {
@@ -50,6 +79,7 @@ class JupyterExecutorTest : public ::testing::TestWithParam<Mode> {
       options.server->token = server_->token();
     } else {
       options.work_dir = temp_.path() / "work";
+      if (sandboxed()) options.isolation = JupyterIsolation::kSandbox;
     }
     return options;
   }
@@ -95,13 +125,15 @@ TEST_P(JupyterExecutorTest, RestartForgetsEverything) {
   auto executor = Start();
   Python(executor, "x = 246");
   int old_pid = executor.kernel_pid();
+  fs::path old_connection = executor.connection_file();
   std::string old_id = executor.remote_kernel_id();
   ASSERT_TRUE(executor.Restart().has_value());
   if (remote()) {
     EXPECT_THAT(ServerKernels(), ::testing::ElementsAre(executor.remote_kernel_id()));
     EXPECT_NE(executor.remote_kernel_id(), old_id);
   } else {
-    EXPECT_TRUE(testing::ProcessIsDead(old_pid));
+    EXPECT_TRUE(KernelGone(old_pid, old_connection));
+    EXPECT_FALSE(fs::exists(old_connection.parent_path()));
   }
   CodeResult result = Python(executor, "print(x)");
   EXPECT_EQ(result.exit_code, 1);
@@ -208,6 +240,7 @@ TEST_P(JupyterExecutorTest, DyingKernelIsReportedAndRestartRecovers) {
   options.timeout = std::chrono::seconds(10);
   auto executor = Start(options);
   int pid = executor.kernel_pid();
+  fs::path connection = executor.connection_file();
   CodeResult result = Python(executor, "print('bye', flush=True)\nimport os\nos._exit(3)");
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_EQ(result.status, ExecutionStatus::kError);  // reported dead, not timed out
@@ -219,7 +252,7 @@ TEST_P(JupyterExecutorTest, DyingKernelIsReportedAndRestartRecovers) {
                                                 HasSubstr("The kernel died (the Jupyter Server")));
   } else {
     EXPECT_THAT(result.output, HasSubstr("The kernel died (exit code 3)"));
-    EXPECT_TRUE(testing::ProcessIsDead(pid));
+    EXPECT_TRUE(KernelGone(pid, connection));
   }
   auto refused = executor.ExecuteCodeBlocks({{"python", "print(1)"}});
   ASSERT_FALSE(refused.has_value());
@@ -289,14 +322,15 @@ TEST_P(JupyterExecutorTest, ShellBlocksRunThroughCellMagics) {
 
 TEST_P(JupyterExecutorTest, NothingIsLeftAfterStop) {
   auto executor = Start();
-  Python(executor, "import subprocess\np = subprocess.Popen(['sleep', '300'])");
+  Python(executor, "import subprocess\np = subprocess.Popen(['sleep', '3001'])");
   int pid = executor.kernel_pid();
   fs::path connection = executor.connection_file();
   ASSERT_TRUE(executor.Stop().has_value());
   if (remote()) {
     EXPECT_THAT(ServerKernels(), ::testing::IsEmpty());
   } else {
-    EXPECT_TRUE(testing::ProcessIsDead(pid));
+    EXPECT_TRUE(KernelGone(pid, connection));
+    EXPECT_TRUE(NoneLeft(std::string("sleep\0003001", 10)));
     EXPECT_FALSE(fs::exists(connection));
     EXPECT_FALSE(fs::exists(connection.parent_path()));
   }
@@ -306,21 +340,19 @@ TEST_P(JupyterExecutorTest, NothingIsLeftAfterStop) {
 }
 
 TEST_P(JupyterExecutorTest, NothingIsLeftAfterDestruction) {
-  int pid = -1, child = -1;
+  int pid = -1;
   fs::path connection;
   {
     auto executor = Start();
-    CodeResult result =
-        Python(executor, "import subprocess\np = subprocess.Popen(['sleep', '300'])\nprint(p.pid)");
-    child = std::stoi(result.output);
+    Python(executor, "import subprocess\np = subprocess.Popen(['sleep', '3002'])");
     pid = executor.kernel_pid();
     connection = executor.connection_file();
   }
   if (remote()) {
     EXPECT_THAT(ServerKernels(), ::testing::IsEmpty());
   } else {
-    EXPECT_TRUE(testing::ProcessIsDead(pid));
-    EXPECT_TRUE(testing::ProcessIsDead(child));
+    EXPECT_TRUE(KernelGone(pid, connection));
+    EXPECT_TRUE(NoneLeft(std::string("sleep\0003002", 10)));
     EXPECT_FALSE(fs::exists(connection));
   }
 }
@@ -346,12 +378,8 @@ TEST_P(JupyterExecutorTest, RegistryBuildsItFromJson) {
                            {"timeout", 30},
                            {"output_dir", out.string()},
                            {"output_limit", 1000}};
-  if (remote()) {
-    config["jupyter_server"] = {
-        {"host", "127.0.0.1"}, {"port", server_->port()}, {"token", server_->token()}};
-  } else {
-    config["work_dir"] = (temp_.path() / "w").string();
-  }
+  config.update(ModeConfig());
+  if (!remote()) config["work_dir"] = (temp_.path() / "w").string();
   auto executor = DefaultExecutorRegistry().Create("jupyter", config.dump());
   ASSERT_TRUE(executor.has_value()) << executor.error().ToString();
   CodeResult result = Python(**executor, "print(6 * 7)");
@@ -362,25 +390,18 @@ TEST_P(JupyterExecutorTest, CommandLineRunsThroughTheKernel) {
   fs::path message = temp_.path() / "m.md";
   std::ofstream(message) << "```python\nx = 40\n```\n```python\nprint(x + 2)\n```\n";
   std::vector<std::string> argv = {CODEEXEC_CLI, "run", "--executor", "jupyter"};
-  if (remote()) {
-    nlohmann::json config = {
-        {"jupyter_server", {{"port", server_->port()}, {"token", server_->token()}}}};
-    argv.insert(argv.end(), {"--config", config.dump()});
-  } else {
-    argv.insert(argv.end(), {"--work-dir", (temp_.path() / "w").string()});
-  }
+  if (!ModeConfig().empty()) argv.insert(argv.end(), {"--config", ModeConfig().dump()});
+  if (!remote()) argv.insert(argv.end(), {"--work-dir", (temp_.path() / "w").string()});
   argv.push_back(message.string());
   auto run = testing::RunCommand(argv);
   EXPECT_EQ(run.exit_code, 0) << run.stderr_text;
   EXPECT_EQ(run.stdout_text, "exitcode: 0 (execution succeeded)\nCode output: 42\n");
 }
 
-std::string ModeName(const ::testing::TestParamInfo<Mode>& mode) {
-  return mode.param == Mode::kLocal ? "Local" : "Remote";
-}
+std::string ModeName(const ::testing::TestParamInfo<Mode>& mode) { return ModeText(mode.param); }
 
-INSTANTIATE_TEST_SUITE_P(Modes, JupyterExecutorTest, ::testing::Values(Mode::kLocal, Mode::kRemote),
-                         ModeName);
+INSTANTIATE_TEST_SUITE_P(Modes, JupyterExecutorTest,
+                         ::testing::Values(Mode::kLocal, Mode::kSandbox, Mode::kRemote), ModeName);
 
 // Local mode only: the kernel is a child of this process.
 using JupyterLocalExecutorTest = JupyterExecutorTest;
