@@ -7,11 +7,21 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
 
 from codeexec import CodeBlock, autogen_ext
+
+
+async def _until(condition, seconds: float = 60) -> None:
+    """Waits (polling) until `condition()` holds: the code has started."""
+    for _ in range(int(seconds / 0.02)):
+        if condition():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("the code did not start")
 
 
 def test_the_module_imports_without_autogen_core():
@@ -64,10 +74,11 @@ def test_cancellation_token_cancels_the_call(work_dir):
     async def main():
         async with autogen_ext.LocalCommandLineCodeExecutor(work_dir=work_dir) as executor:
             token = autogen_ext.CancellationToken()
+            started = threading.Event()
             call = asyncio.create_task(executor.execute_code_blocks(
                 [CodeBlock(code="echo go; sleep 60", language="sh")], token,
-                on_output=lambda e: None))
-            await asyncio.sleep(0.5)
+                on_output=lambda e: started.set() if e.type == "stdout" else None))
+            await _until(started.is_set)
             token.cancel()
             return await call
 
@@ -79,8 +90,8 @@ def test_cancelling_the_task_kills_the_code(work_dir):
     async def main():
         async with autogen_ext.LocalCommandLineCodeExecutor(work_dir=work_dir) as executor:
             call = asyncio.create_task(executor.execute_code_blocks(
-                [CodeBlock(code="echo $$ > pid; sleep 60", language="sh")]))
-            await asyncio.sleep(0.5)
+                [CodeBlock(code="echo $$ > pid.tmp && mv pid.tmp pid; sleep 60", language="sh")]))
+            await _until((work_dir / "pid").exists)
             call.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await call

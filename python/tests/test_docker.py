@@ -36,7 +36,7 @@ def test_blocks_run_in_the_container(docker_executor_factory, work_dir):
 
 
 def test_timeout_unknown_language_and_escape(docker_executor_factory, work_dir):
-    executor = docker_executor_factory(work_dir=work_dir, timeout=2)
+    executor = docker_executor_factory(work_dir=work_dir, timeout=5)
     timed_out = executor.execute_code_blocks([CodeBlock(
         code="print('early', flush=True)\nimport time\ntime.sleep(30)", language="python")])
     assert timed_out.exit_code == 124 and timed_out.output == "early\n\nTimeout"

@@ -34,7 +34,7 @@ def test_error_gives_exit_1_and_the_error(kernel):
 
 
 def test_timeout_interrupts_and_keeps_state(tmp_path):
-    with JupyterCodeExecutor(timeout=1, output_dir=tmp_path, work_dir=tmp_path) as executor:
+    with JupyterCodeExecutor(timeout=3, output_dir=tmp_path, work_dir=tmp_path) as executor:
         executor.execute_code_blocks([CodeBlock(code="x = 123", language="python")])
         result = executor.execute_code_blocks([CodeBlock(
             code="print('partial', flush=True)\nimport time\ntime.sleep(30)", language="python")])
