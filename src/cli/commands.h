@@ -16,6 +16,7 @@ void AddLanguagesCommand(CLI::App& app, int* status);
 void AddDockerCommand(CLI::App& app, int* status);
 void AddReplyCommand(CLI::App& app, int* status);
 void AddChatCommand(CLI::App& app, int* status);
+void AddServeCommand(CLI::App& app, int* status);
 
 }  // namespace codeexec::cli
 

@@ -1,31 +1,39 @@
 // codeexec: run the code blocks of a chat message, as an agent's code executor would.
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <string>
 
 #include "cli/commands.h"
 #include "codeexec/log.h"
 
 namespace {
 
-// Library messages go to stderr, so that stdout carries only the reply (or JSON).
+std::string_view LevelName(codeexec::LogLevel level) {
+  switch (level) {
+    case codeexec::LogLevel::kDebug:
+      return "debug";
+    case codeexec::LogLevel::kInfo:
+      return "info";
+    case codeexec::LogLevel::kWarning:
+      return "warning";
+    case codeexec::LogLevel::kError:
+      return "error";
+  }
+  return "?";
+}
+
+// Library messages go to stderr as "codeexec: LEVEL: MESSAGE", so that stdout carries only the
+// reply (or JSON). One write(2) per line: lines from several threads never interleave. Debug
+// messages are dropped.
 void InstallLogSink() {
-  auto logger = spdlog::stderr_color_mt("codeexec");
-  logger->set_pattern("codeexec: %l: %v");
-  codeexec::SetLogSink([logger](codeexec::LogLevel level, std::string_view message) {
-    switch (level) {
-      case codeexec::LogLevel::kDebug:
-        logger->debug(message);
-        break;
-      case codeexec::LogLevel::kInfo:
-        logger->info(message);
-        break;
-      case codeexec::LogLevel::kWarning:
-        logger->warn(message);
-        break;
-      case codeexec::LogLevel::kError:
-        logger->error(message);
-        break;
-    }
+  codeexec::SetLogSink([](codeexec::LogLevel level, std::string_view message) {
+    if (level == codeexec::LogLevel::kDebug) return;
+    std::string line = "codeexec: ";
+    line += LevelName(level);
+    line += ": ";
+    line += message;
+    line += '\n';
+    [[maybe_unused]] ssize_t written = write(STDERR_FILENO, line.data(), line.size());
   });
 }
 
@@ -44,6 +52,7 @@ int main(int argc, char** argv) {
   codeexec::cli::AddDockerCommand(app, &status);
   codeexec::cli::AddReplyCommand(app, &status);
   codeexec::cli::AddChatCommand(app, &status);
+  codeexec::cli::AddServeCommand(app, &status);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
