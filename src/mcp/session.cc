@@ -173,9 +173,21 @@ void McpSession::CallTool(const Message& message, const std::shared_ptr<Outbox>&
           ErrorResponse(message.id, {kInvalidRequest, "a request with this id is still running"}));
     }
   }
+  // run_code in a session whose executor runs already only queues an execution, which never
+  // blocks: done here, without a hop through the blocking queue.
+  if (name == "run_code" && has_service_session()) return RunTool(call, /*may_block=*/false);
+  Submit(call);
+}
+
+void McpSession::Submit(const std::shared_ptr<Call>& call) {
   auto self = shared_from_this();
-  auto queued = context_.blocking.Submit([self, call] { self->RunTool(call); });
+  auto queued = context_.blocking.Submit([self, call] { self->RunTool(call, true); });
   if (!queued) Finish(call, ErrorResult(queued.error().message));
+}
+
+bool McpSession::has_service_session() const {
+  std::lock_guard lock(mutex_);
+  return !service_session_.empty();
 }
 
 void McpSession::Cancel(const json& params) {
@@ -195,10 +207,10 @@ void McpSession::Cancel(const json& params) {
   call->cancel.Cancel();
 }
 
-void McpSession::RunTool(const std::shared_ptr<Call>& call) {
+void McpSession::RunTool(const std::shared_ptr<Call>& call, bool may_block) {
   if (call->cancelled) return Finish(call, json::object());
   try {
-    if (call->tool == "run_code") return RunCode(call);
+    if (call->tool == "run_code") return RunCode(call, may_block);
     if (call->tool == "list_languages") {
       return Finish(call,
                     LanguagesResult(context_.catalog.facts(), context_.languages, structured()));
@@ -211,7 +223,7 @@ void McpSession::RunTool(const std::shared_ptr<Call>& call) {
   }
 }
 
-void McpSession::RunCode(const std::shared_ptr<Call>& call) {
+void McpSession::RunCode(const std::shared_ptr<Call>& call, bool may_block) {
   json body = {{"language", call->arguments["language"]}, {"code", call->arguments["code"]}};
   if (call->arguments.contains("timeout")) body["timeout"] = call->arguments["timeout"];
   std::string notice;
@@ -219,6 +231,8 @@ void McpSession::RunCode(const std::shared_ptr<Call>& call) {
   for (int attempt = 0; attempt < 2; ++attempt) {
     auto request = service::ParseExecuteRequestValue(body, /*for_session=*/true);
     if (!request) return Finish(call, ErrorResult(request.error().message));
+    // Making a service session starts an executor: only where blocking is allowed.
+    if (!may_block && !has_service_session()) return Submit(call);
     auto id = EnsureServiceSession(&notice);
     if (!id) return Finish(call, ErrorResult(id.error().message));
     service::ExecuteHooks hooks;

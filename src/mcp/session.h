@@ -80,9 +80,12 @@ class McpSession : public std::enable_shared_from_this<McpSession> {
   void Initialize(const Message& message, Outbox& outbox);
   void CallTool(const Message& message, const std::shared_ptr<Outbox>& outbox);
   void Cancel(const nlohmann::json& params);
-  // Runs the tool of `call`, on the blocking queue.
-  void RunTool(const std::shared_ptr<Call>& call);
-  void RunCode(const std::shared_ptr<Call>& call);
+  // Runs the tool of `call`: on the blocking queue, or (`may_block` false) where it is, as far
+  // as that needs no blocking call, handing the rest to the blocking queue.
+  void RunTool(const std::shared_ptr<Call>& call, bool may_block);
+  void RunCode(const std::shared_ptr<Call>& call, bool may_block);
+  void Submit(const std::shared_ptr<Call>& call);
+  bool has_service_session() const;
   void FinishRunCode(const std::shared_ptr<Call>& call,
                      service::ServiceResult<service::ExecuteOutcome> outcome,
                      std::chrono::system_clock::time_point start, const std::string& notice);
