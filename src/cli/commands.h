@@ -17,6 +17,7 @@ void AddDockerCommand(CLI::App& app, int* status);
 void AddReplyCommand(CLI::App& app, int* status);
 void AddChatCommand(CLI::App& app, int* status);
 void AddServeCommand(CLI::App& app, int* status);
+void AddMcpCommand(CLI::App& app, int* status);
 
 }  // namespace codeexec::cli
 

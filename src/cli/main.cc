@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
   codeexec::cli::AddReplyCommand(app, &status);
   codeexec::cli::AddChatCommand(app, &status);
   codeexec::cli::AddServeCommand(app, &status);
+  codeexec::cli::AddMcpCommand(app, &status);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -15,6 +15,7 @@
 
 #include "cli/commands.h"
 #include "cli/executor_flags.h"
+#include "mcp/http_transport.h"
 #include "server/server.h"
 #include "service/random_id.h"
 
@@ -159,6 +160,12 @@ int Serve(const ServeFlags& flags) {
     return Fail(server.error().code() == ErrorCode::kInvalidArgument ? kUsageError : kFailure,
                 server.error().message());
   }
+  // MCP over Streamable HTTP at /mcp, on the same sessions, limits and checks (docs/mcp.md).
+  mcp::McpContext mcp_context((*server)->service(), (*server)->control());
+  const service::ServiceOptions& limits = (*server)->service().options();
+  mcp::StreamableHttp mcp_http(mcp_context,
+                               {"/mcp", limits.session_idle_timeout, limits.max_sessions});
+  mcp_http.Mount((*server)->router());
   (*server)->Start();
   std::string host = flags.listen.find('[') != std::string::npos
                          ? flags.listen.substr(0, flags.listen.rfind(':'))
@@ -177,6 +184,7 @@ int Serve(const ServeFlags& flags) {
   while (!stop.IsCancelled()) poll(&wait, 1, 1000);
   fmt::print(stderr, "codeexec serve: shutting down\n");
   (*server)->Shutdown(std::chrono::milliseconds(static_cast<int64_t>(flags.shutdown_grace * 1000)));
+  mcp_http.Shutdown();
   return 0;
 }
 
