@@ -204,11 +204,13 @@ for (const [name, kind] of Object.entries(transports)) {
       const s = await kind.connect(LOCAL);
       const controller = new AbortController();
       let pid;
+      let printed = '';
       const code = 'import os, subprocess, time\nchild = subprocess.Popen(["sleep", "600"])\nprint(os.getpid(), child.pid, flush=True)\ntime.sleep(600)';
       const call = s.client.callTool({ name: 'run_code', arguments: { language: 'python', code } }, undefined, {
         signal: controller.signal,
         onprogress: (p) => {
-          const m = p.message.match(/(\d+) (\d+)/);
+          printed += p.message;  // the output may come in several pieces
+          const m = printed.match(/^(\d+) (\d+)\n/);
           if (m && !pid) {
             pid = [Number(m[1]), Number(m[2])];
             controller.abort('the user stopped it');
@@ -318,13 +320,21 @@ describe('Streamable HTTP: access and hostile requests', () => {
     const response = await post(JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'run_code', _meta: { progressToken: 't' }, arguments: { language: 'python', code: 'import os, time\nprint(os.getpid(), flush=True)\ntime.sleep(600)' } } }), { 'Mcp-Session-Id': session, 'MCP-Protocol-Version': '2025-06-18' });
     assert.equal(response.headers.get('content-type'), 'text/event-stream');
     const reader = response.body.getReader();
+    // The output may come in several notifications: join their messages.
     let seen = '';
+    let output = '';
     let pid;
     while (!pid) {
       const { value, done } = await reader.read();
-      assert.ok(!done, 'the stream ended before any output');
+      assert.ok(!done, 'the stream ended before the code printed its pid');
       seen += new TextDecoder().decode(value);
-      const m = seen.match(/"message":"(\d+)\\n"/);
+      const events = seen.split('\n\n');
+      seen = events.pop();
+      for (const event of events) {
+        const data = event.split('\n').find((line) => line.startsWith('data: '));
+        if (data) output += JSON.parse(data.slice(6)).params?.message ?? '';
+      }
+      const m = output.match(/^(\d+)\n/);
       if (m) pid = Number(m[1]);
     }
     assert.ok(alive(pid));
