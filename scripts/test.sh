@@ -5,6 +5,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
+# The service's tests drive it with real npm clients (Piston's client library, an OpenAPI 3.1
+# validator), pinned by tests/server/package-lock.json.
+if ! command -v npm >/dev/null; then
+  sudo=()
+  ((EUID == 0)) || sudo=(sudo)
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends npm
+fi
+npm ci --prefix tests/server --no-audit --no-fund --loglevel=error
 cmake --preset ci
 cmake --build --preset ci -j"$(nproc)"
 bash scripts/docker-test-env.sh  # dockerd and the Docker test image
