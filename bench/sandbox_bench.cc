@@ -36,6 +36,7 @@
 #include "sandbox/mount_plan.h"
 #include "sandbox/sandbox_runner.h"
 #include "sandbox/seccomp_filter.h"
+#include "sandbox/step_times.h"
 
 extern char** environ;
 
@@ -103,33 +104,7 @@ int main(int argc, char** argv) {
     auto outcome = runner.Run(step, limits, CancellationToken(), output);
     if (!outcome || outcome->exit_code != 0) std::abort();
   };
-  std::vector<std::string> bwrap = {"/usr/bin/bwrap",
-                                    "--unshare-all",
-                                    "--die-with-parent",
-                                    "--new-session",
-                                    "--ro-bind",
-                                    "/usr",
-                                    "/usr",
-                                    "--symlink",
-                                    "usr/bin",
-                                    "/bin",
-                                    "--symlink",
-                                    "usr/lib",
-                                    "/lib",
-                                    "--symlink",
-                                    "usr/lib64",
-                                    "/lib64",
-                                    "--proc",
-                                    "/proc",
-                                    "--dev",
-                                    "/dev",
-                                    "--tmpfs",
-                                    "/tmp",
-                                    "--bind",
-                                    work,
-                                    work,
-                                    "--chdir",
-                                    work};
+  std::vector<std::string> bwrap = BwrapPrefix(work);
   auto with_bwrap = [&](std::vector<std::string> args) {
     std::vector<std::string> all = bwrap;
     all.insert(all.end(), args.begin(), args.end());
@@ -178,13 +153,15 @@ int main(int argc, char** argv) {
 
   // Where a sandboxed run's time goes: each step's end, recorded by the child and the runner.
   fmt::print("setup steps of a sandboxed run (medians of {} runs):\n", rounds);
-  if (auto enabled = runner.EnableStepTimes(); !enabled) return 1;
+  auto step_times = codeexec::StepTimes::Create();
+  if (!step_times) return 1;
+  runner.SetStepTimes(&*step_times);
   for (const auto& program : {kTrue, kPython}) {
     std::vector<std::string> names;
     std::map<std::string, std::vector<double>> costs;
     for (int i = 0; i < rounds; ++i) {
       sandboxed(program);
-      for (const auto& [name, cost] : runner.LastStepTimes()) {
+      for (const auto& [name, cost] : step_times->Last()) {
         if (costs.find(name) == costs.end()) names.push_back(name);
         costs[name].push_back(std::chrono::duration<double, std::micro>(cost).count());
       }
@@ -194,6 +171,7 @@ int main(int argc, char** argv) {
       fmt::print("    {:<36} {:7.0f} us\n", name, Median(costs[name]));
     }
   }
+  runner.SetStepTimes(nullptr);
   std::vector<double> ns_us, ns_no_net_us, fork_us;
   for (int i = 0; i < rounds; ++i) {
     fork_us.push_back(TimeMicros([&] { CloneNamespaces(0); }));

@@ -69,20 +69,6 @@ tl::unexpected<Error> SetupError(const ChildFailure& failure, const SandboxView&
 
 rlimit Limit(uint64_t value) { return rlimit{value, value}; }
 
-// The parent's events in a run, recorded after the child's steps in the step-time array.
-enum ParentEvent { kRunStart, kCloned, kExecSeen, kExited, kParentEventCount };
-constexpr const char* kParentEventNames[] = {"start", "clone3 on the slot's thread",
-                                             "exec seen by the runner",
-                                             "PID 1 exited: namespaces torn down"};
-constexpr int kStepTimeCount = kChildStepCount + kParentEventCount;
-
-void MarkEvent(int64_t* step_end_ns, ParentEvent event) {
-  if (step_end_ns == nullptr) return;
-  step_end_ns[kChildStepCount + event] = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                             std::chrono::steady_clock::now().time_since_epoch())
-                                             .count();
-}
-
 }  // namespace
 
 SandboxRunner::SandboxRunner(CgroupSystem cgroups, SeccompFilter seccomp, UniqueFd init_program,
@@ -102,40 +88,7 @@ void SandboxRunner::SetView(SandboxView view, const ConfinedFolder* work) {
   work_ = work;
 }
 
-SandboxRunner::~SandboxRunner() {
-  if (step_end_ns_ != nullptr) munmap(step_end_ns_, kStepTimeCount * sizeof(int64_t));
-}
-
-Result<void> SandboxRunner::EnableStepTimes() {
-  if (step_end_ns_ != nullptr) return {};
-  // A memory file: the init program maps it too (the setup child shares this memory anyway).
-  UniqueFd file(memfd_create("codeexec-step-times", MFD_CLOEXEC));
-  if (!file.valid() || ftruncate(file.get(), kStepTimeCount * sizeof(int64_t)) < 0) {
-    return ErrnoError("cannot create the step times", errno);
-  }
-  void* shared = mmap(nullptr, kStepTimeCount * sizeof(int64_t), PROT_READ | PROT_WRITE, MAP_SHARED,
-                      file.get(), 0);
-  if (shared == MAP_FAILED) return ErrnoError("cannot map the step times", errno);
-  step_end_ns_ = static_cast<int64_t*>(shared);
-  step_times_file_ = std::move(file);
-  return {};
-}
-
-std::vector<std::pair<std::string, std::chrono::nanoseconds>> SandboxRunner::LastStepTimes() const {
-  std::vector<std::pair<int64_t, std::string>> ends;
-  for (int i = 0; step_end_ns_ != nullptr && i < kStepTimeCount; ++i) {
-    if (step_end_ns_[i] == 0) continue;
-    ends.emplace_back(step_end_ns_[i], i < kChildStepCount
-                                           ? ChildStepName(static_cast<ChildStep>(i))
-                                           : kParentEventNames[i - kChildStepCount]);
-  }
-  std::sort(ends.begin(), ends.end());
-  std::vector<std::pair<std::string, std::chrono::nanoseconds>> steps;
-  for (std::size_t i = 1; i < ends.size(); ++i) {
-    steps.emplace_back(ends[i].second, std::chrono::nanoseconds(ends[i].first - ends[i - 1].first));
-  }
-  return steps;
-}
+SandboxRunner::~SandboxRunner() = default;
 
 Result<std::unique_ptr<SandboxSlot>> SandboxRunner::TakeSlot() {
   uint64_t number;
@@ -251,10 +204,14 @@ Result<RunOutcome> SandboxRunner::RunInSlot(SandboxSlot& slot, const Step& step,
   config.status_fd = status->write.get();
   config.stdout_fd = out->write.get();
   config.stderr_fd = err->write.get();
-  config.step_times_fd = step_times_file_.get();
-  config.step_end_ns = step_end_ns_;
-  if (step_end_ns_ != nullptr) std::fill(step_end_ns_, step_end_ns_ + kStepTimeCount, 0);
-  MarkEvent(step_end_ns_, kRunStart);
+  if (step_times_ != nullptr) {
+    config.step_times_fd = step_times_->fd();
+    config.step_end_ns = step_times_->child_step_ends();
+    step_times_->Start();
+  }
+  auto mark = [this](StepTimes::Event event) {
+    if (step_times_ != nullptr) step_times_->Mark(event);
+  };
 
   // The network namespace is the slot's (see SandboxSlot). The child shares this memory (config,
   // init_argv and maps_state stay alive until the report socket has spoken) until it executes
@@ -271,7 +228,7 @@ Result<RunOutcome> SandboxRunner::RunInSlot(SandboxSlot& slot, const Step& step,
     __atomic_store_n(&maps_state, mapped ? 1 : -1, __ATOMIC_RELEASE);
     syscall(SYS_futex, &maps_state, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
   });
-  MarkEvent(step_end_ns_, kCloned);
+  mark(StepTimes::kCloned);
   if (pid < 0) {
     return ErrnoError(
         "cannot create the sandbox's namespaces (clone3; user namespaces must be "
@@ -284,14 +241,14 @@ Result<RunOutcome> SandboxRunner::RunInSlot(SandboxSlot& slot, const Step& step,
   ChildProcess child = ChildProcess::Adopt(static_cast<pid_t>(pid), UniqueFd(pidfd),
                                            std::move(out->read), std::move(err->read));
   if (auto failed = ReadReports(report->read.get(), layer)) return SetupError(*failed, *view_);
-  MarkEvent(step_end_ns_, kExecSeen);
+  mark(StepTimes::kExecSeen);
 
   // PID 1 of a namespace ignores SIGTERM from outside; only SIGKILL stops it, so skip the grace.
   RunLimits sandbox_limits = limits;
   sandbox_limits.kill_grace = std::chrono::milliseconds(0);
   auto outcome = Supervise(child, sandbox_limits, cancel, output, in ? &in->feed : nullptr);
   if (!outcome) return outcome;
-  MarkEvent(step_end_ns_, kExited);
+  mark(StepTimes::kExited);
 
   int wait_status = 0;
   fcntl(status->read.get(), F_SETFL, O_NONBLOCK);

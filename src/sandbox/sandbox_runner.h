@@ -19,6 +19,7 @@
 #include "sandbox/sandbox_slot.h"
 #include "sandbox/sandbox_view.h"
 #include "sandbox/seccomp_filter.h"
+#include "sandbox/step_times.h"
 #include "sandbox/upper_layer.h"
 
 namespace codeexec {
@@ -39,12 +40,9 @@ class SandboxRunner final : public StepRunner {
   Result<RunOutcome> Run(const Step& step, const RunLimits& limits, const CancellationToken& cancel,
                          OutputCollector& output) override;
 
-  // For the benchmark: from now on, record when each setup step of a run ends (meaningful with
-  // one caller at a time).
-  Result<void> EnableStepTimes();
-  // The last run's steps in the order they ended, each with its cost (the time since the one
-  // before; the first since the run started).
-  std::vector<std::pair<std::string, std::chrono::nanoseconds>> LastStepTimes() const;
+  // For the benchmark: records when each setup step of the following runs ends (one run at a
+  // time; `times` outlives the runner or is reset with nullptr). Runs record nothing without.
+  void SetStepTimes(StepTimes* times) { step_times_ = times; }
 
  private:
   // A free slot, or a new one.
@@ -71,9 +69,7 @@ class SandboxRunner final : public StepRunner {
   const ConfinedFolder* work_ = nullptr;
   WorkFolderAllowance allowance_;
   std::string name_prefix_;
-  // EnableStepTimes: shared with the children; the child's steps, then the parent's events.
-  UniqueFd step_times_file_;
-  int64_t* step_end_ns_ = nullptr;
+  StepTimes* step_times_ = nullptr;  // SetStepTimes
   std::mutex slots_mutex_;
   uint64_t slots_made_ = 0;                          // guarded by slots_mutex_
   std::vector<std::unique_ptr<SandboxSlot>> slots_;  // free; guarded by slots_mutex_
