@@ -39,7 +39,9 @@
 //
 // Requirements: Linux with user namespaces, idmapped mounts and overlayfs in user namespaces
 // (5.19 or later), and root (for the cgroups and id maps). Create() says precisely what is
-// missing otherwise. Threads: see executor.h; calls run at the same time, each block step in a
+// missing otherwise (it builds the namespaces, the idmapped mount, the cgroups and the seccomp
+// filter; a block's setup step that a kernel still refuses is that call's error, naming the
+// step). Threads: see executor.h; calls run at the same time, each block step in a
 // sandbox of its own.
 #ifndef CODEEXEC_SANDBOX_EXECUTOR_H_
 #define CODEEXEC_SANDBOX_EXECUTOR_H_

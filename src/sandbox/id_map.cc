@@ -52,17 +52,27 @@ Result<UniqueFd> MakeUserNamespace(uid_t inside_uid, uid_t host_uid, gid_t insid
     close(ready[1]);
     return ErrnoError("pipe2", errno);
   }
-  // A fork-like clone: the child only reads a pipe and exits (async-signal-safe in a
-  // multi-threaded process), living just long enough for its namespace to be mapped and opened.
-  long pid = syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
-  if (pid == 0) {
-    char byte = 0;
-    close(ready[0]);
-    close(release[1]);
-    [[maybe_unused]] ssize_t written = write(ready[1], &byte, 1);
-    [[maybe_unused]] ssize_t got = read(release[0], &byte, 1);
-    syscall(SYS_exit_group, 0);
-  }
+  // The child shares this process's memory (CLONE_VM) and runs on a small stack of this frame:
+  // it only writes one pipe and reads another (raw system calls, no C library state), living
+  // just long enough for its namespace to be mapped and opened. A fork-like clone would cost the
+  // whole (large, multi-threaded) process a copy-on-write fault for every page it writes next.
+  struct Hold {
+    int ready_read, ready_write, release_read, release_write;
+  } hold{ready[0], ready[1], release[0], release[1]};
+  alignas(16) char stack[16 * 1024];
+  long pid = clone(
+      [](void* arg) -> int {
+        const Hold* h = static_cast<const Hold*>(arg);
+        // Its own copy of the descriptor table: drop the ends it does not use, so that the
+        // parent closing its end of `release` is seen here as end of file.
+        syscall(SYS_close, h->ready_read);
+        syscall(SYS_close, h->release_write);
+        char byte = 0;
+        syscall(SYS_write, h->ready_write, &byte, 1);
+        syscall(SYS_read, h->release_read, &byte, 1);
+        return 0;
+      },
+      stack + sizeof(stack), CLONE_VM | CLONE_NEWUSER | SIGCHLD, &hold);
   int saved = errno;
   close(ready[1]);
   close(release[0]);

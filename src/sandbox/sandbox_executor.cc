@@ -43,23 +43,12 @@ Result<SandboxExecutor> SandboxExecutor::Create(SandboxExecutorOptions options) 
   runner_view->SetView(std::move(*view), &(*loop)->files());
   impl->loop = std::move(*loop);
   impl->options = std::move(options);
+  // No trial run: building the view above has already used what a host most often lacks (user
+  // and mount namespaces, idmapped mounts), the cgroups and the seccomp filter are made by
+  // NewSandboxRunner, and a setup step that still fails later is that call's error, naming the
+  // step. A trial run cost every executor a whole sandbox start (half the overhead of a
+  // one-shot `codeexec run --executor sandbox`).
   SandboxExecutor executor(std::move(impl));
-  // One empty run proves this host can build the sandbox, so that a missing kernel feature is
-  // an error here, with the step that failed, rather than in the middle of an agent's work.
-  Environment no_env;
-  Step probe_step;
-  probe_step.argv = {"/bin/sh", "-c", "true"};
-  probe_step.env = &no_env;
-  probe_step.working_folder = "/";
-  RunLimits probe_limits;
-  probe_limits.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  OutputCollector probe_output(4096);
-  auto probe = runner_view->Run(probe_step, probe_limits, CancellationToken(), probe_output);
-  if (!probe) return tl::unexpected(probe.error());
-  if (probe->exit_code != 0) {
-    return MakeError(ErrorCode::kUnavailable, "the sandbox could not run a trivial program: " +
-                                                  probe_output.Finish().output);
-  }
   return executor;
 }
 

@@ -23,8 +23,8 @@ namespace {
 namespace fs = std::filesystem;
 
 // /etc entries code may need (name resolution, the dynamic linker, certificates, locales,
-// interpreters' configuration), and never secrets such as shadow files or private keys. Files
-// are copied when the executor starts; folders are bound read-only.
+// interpreters' configuration), and never secrets such as shadow files or private keys. Files and
+// folders are bound read-only (nothing is copied), links kept as links.
 constexpr const char* kEtcAllowlist[] = {
     "passwd",
     "group",
@@ -85,7 +85,6 @@ constexpr const char* kProcReadOnly[] = {"sys", "bus", "fs", "irq"};
 // Where the template keeps the idmapped work folder: under the mount point of /dev/shm, which
 // each run covers with a tmpfs of its own once it has opened the folder.
 constexpr const char* kLower = "/dev/shm";
-constexpr std::size_t kMaxEtcFile = 8 << 20;
 
 // The flags a bind remount must keep: in a user namespace the kernel refuses to drop flags that
 // the original mount has (they are locked).
@@ -203,14 +202,9 @@ Result<void> TemplateBuilder::Etc() {
     } else if (S_ISDIR(st.st_mode)) {
       if (auto made = MakeDirs(target); !made) return made;
       if (auto bound = BindReadOnly(source, target); !bound) return bound;
-    } else if (S_ISREG(st.st_mode) && static_cast<std::size_t>(st.st_size) <= kMaxEtcFile) {
-      std::error_code ec;
-      fs::copy_file(source, target, fs::copy_options::overwrite_existing, ec);
-      if (ec) errno = ec.value();
-      if (auto ok = Check(!ec && chmod(target.c_str(), st.st_mode & 0755) == 0, source.string());
-          !ok) {
-        return ok;
-      }
+    } else if (S_ISREG(st.st_mode)) {
+      if (auto made = MakeFile(target); !made) return made;
+      if (auto bound = BindReadOnly(source, target); !bound) return bound;
     }
   }
   return {};

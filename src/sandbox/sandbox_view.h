@@ -4,9 +4,9 @@
 // host's root, everything that is the same for every run:
 //   - a tmpfs root, read-only in the end, with /bin, /sbin and /lib* as the host has them (links,
 //     or folders bound read-only) and /usr bound read-only;
-//   - /etc: the allowlisted files copied (passwd, hosts, ld.so.cache, ...) and the allowlisted
-//     folders bound read-only (alternatives, ssl/certs, python3, ...); nothing else of the host's
-//     /etc, so no shadow file and no private key;
+//   - /etc: the allowlisted files (passwd, hosts, ld.so.cache, ...) and folders (alternatives,
+//     ssl/certs, python3, ...) bound read-only, nothing copied; nothing else of the host's /etc,
+//     so no shadow file and no private key;
 //   - /dev: null, zero, full, random and urandom bound read-only from the host (the nodes still
 //     work, but nothing can change their modes or owners), the fd and std* links, on the
 //     read-only root (nothing can be created in /dev);
