@@ -40,13 +40,15 @@ double TimeMillis(F&& f) {
 }
 
 // The floor of every process-starting executor: posix_spawn of `args` (args[0] an absolute
-// path), its stdout read to end of file, waitpid.
-inline void BareSpawn(const std::vector<std::string>& args) {
+// path), its stdout read to end of file, waitpid. With `quiet_stderr`, its stderr goes to
+// /dev/null (a `codeexec run` writes the code's output there as it runs).
+inline void BareSpawn(const std::vector<std::string>& args, bool quiet_stderr = false) {
   int out[2];
   if (pipe2(out, O_CLOEXEC) != 0) std::abort();
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+  if (quiet_stderr) posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
   std::vector<char*> argv;
   for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
@@ -60,6 +62,39 @@ inline void BareSpawn(const std::vector<std::string>& args) {
   close(out[0]);
   int status;
   waitpid(pid, &status, 0);
+}
+
+// Debian's bubblewrap with isolation comparable to the sandbox's (all namespaces, read-only
+// /usr, fresh /proc, /dev and /tmp, `work` bound read-write and the working folder): the
+// command line up to the program to run.
+inline std::vector<std::string> BwrapPrefix(const std::string& work) {
+  return {"/usr/bin/bwrap",
+          "--unshare-all",
+          "--die-with-parent",
+          "--new-session",
+          "--ro-bind",
+          "/usr",
+          "/usr",
+          "--symlink",
+          "usr/bin",
+          "/bin",
+          "--symlink",
+          "usr/lib",
+          "/lib",
+          "--symlink",
+          "usr/lib64",
+          "/lib64",
+          "--proc",
+          "/proc",
+          "--dev",
+          "/dev",
+          "--tmpfs",
+          "/tmp",
+          "--bind",
+          work,
+          work,
+          "--chdir",
+          work};
 }
 
 // Calls of `one` per second with `threads` callers, for `seconds`.

@@ -8,7 +8,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config
-  nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev libexpected-dev
+  nlohmann-json3-dev libcli11-dev libfmt-dev libexpected-dev
   libgtest-dev libgmock-dev libbenchmark-dev libseccomp-dev
   libzmq3-dev cppzmq-dev libssl-dev libboost1.81-dev
   python3 python3-numpy python3-matplotlib python3-venv
@@ -28,6 +28,8 @@ if [[ "${1:-}" == "--test" ]]; then
   packages+=(python3-pytest)
   # The Docker executor's tests: a real daemon, and mmdebstrap to build the test image locally.
   packages+=(docker.io mmdebstrap)
+  # The sandbox's benchmarks measure it against bubblewrap.
+  packages+=(bubblewrap)
 fi
 
 missing=()

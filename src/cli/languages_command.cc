@@ -22,8 +22,10 @@ std::string Status(const service::LanguageRow& row) {
 void PrintTable(const std::vector<service::LanguageRow>& rows) {
   fmt::print("{:<12} {:<26} {:<6} {}\n", "LANGUAGE", "ALIASES", "EXT", "RUNS WITH");
   for (const auto& row : rows) {
-    fmt::print("{:<12} {:<26} {:<6} {}\n", row.spec->name, fmt::join(row.spec->aliases, ", "),
-               row.spec->extension, Status(row));
+    // Joined first: a width given to fmt::join pads each alias, not the column.
+    fmt::print("{:<12} {:<26} {:<6} {}\n", row.spec->name,
+               fmt::format("{}", fmt::join(row.spec->aliases, ", ")), row.spec->extension,
+               Status(row));
   }
 }
 

@@ -212,6 +212,17 @@ TEST_F(CliTest, LanguagesListsTheTable) {
   EXPECT_EQ(table.exit_code, 0);
   EXPECT_THAT(table.stdout_text, StartsWith("LANGUAGE"));
   EXPECT_THAT(table.stdout_text, HasSubstr("save only"));
+  // Every row's columns start where the header's do, whatever the number of aliases.
+  std::istringstream lines(table.stdout_text);
+  std::string header;
+  std::getline(lines, header);
+  std::size_t ext = header.find("EXT"), runs = header.find("RUNS WITH");
+  for (std::string line; std::getline(lines, line);) {
+    ASSERT_GT(line.size(), runs) << line;
+    EXPECT_TRUE(line[ext - 1] == ' ' && line[ext] != ' ') << "EXT misaligned: " << line;
+    EXPECT_TRUE(line[runs - 1] == ' ' && line[runs] != ' ') << "RUNS WITH misaligned: " << line;
+  }
+  EXPECT_THAT(table.stdout_text, HasSubstr("python       py, python3                py     "));
   auto json = nlohmann::json::parse(Cli({"languages", "--json"}).stdout_text);
   std::map<std::string, nlohmann::json> by_name;
   for (const auto& row : json) by_name[row["name"]] = row;
