@@ -34,9 +34,10 @@ class Kernel {
   // Asks the kernel to stop what it is running (KeyboardInterrupt in Python).
   virtual Result<void> Interrupt() = 0;
 
-  // For a restart, where the kernel's state is being thrown away: RequestShutdown() asks it to
-  // shut down without waiting, so that it winds down while its successor starts; Terminate()
-  // then ends whatever is left of it at once. Destroying a kernel shuts it down gracefully.
+  // For a restart, where the kernel's state is being thrown away: RequestShutdown() starts its
+  // end without waiting (a local kernel is killed, a remote one deleted on a thread), so that it
+  // goes while its successor starts; Terminate() then ends whatever is left of it at once.
+  // Destroying a kernel shuts it down gracefully.
   virtual void RequestShutdown() = 0;
   virtual void Terminate() = 0;
 };

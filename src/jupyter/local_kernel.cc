@@ -5,7 +5,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -229,13 +228,11 @@ bool LocalKernel::WaitForExit(milliseconds timeout) {
 }
 
 void LocalKernel::RequestShutdown() {
-  if (channels_ && !HasExited()) {
-    // The kernel winds down while its successor starts: at the lowest priority, so that the
-    // successor's start (which is what the caller waits for) gets the CPU first.
-    if (pid() > 0) setpriority(PRIO_PGRP, static_cast<id_t>(pid()), 19);
-    [[maybe_unused]] auto sent = channels_->Send(
-        Channel::kControl, session_.MakeRequest("shutdown_request", {{"restart", false}}));
-  }
+  // Killed at once rather than asked: a kernel winding down while its successor starts competes
+  // with it for the CPU and for IPython's history database (whose lock a starved old kernel can
+  // hold while the new one waits for it), and a graceful end saves nothing worth keeping. The
+  // exit is reaped by Terminate().
+  if (process_ && process_->process && !HasExited()) process_->process->Kill();
 }
 
 void LocalKernel::Terminate() {
