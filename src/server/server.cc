@@ -48,6 +48,12 @@ void Server::Start() { http_->Start(); }
 void Server::Shutdown(std::chrono::milliseconds grace) {
   if (shut_down_) return;
   shut_down_ = true;
+  // Create() may have failed half-way: only what was built is stopped.
+  if (!http_ || !service_ || !control_) {
+    if (control_) control_->Close();
+    if (service_) service_->Shutdown(std::chrono::milliseconds(0));
+    return;
+  }
   http_->StopAccepting();
   service_->Shutdown(grace);
   control_->Close();
