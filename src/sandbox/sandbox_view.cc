@@ -221,7 +221,11 @@ Result<void> TemplateBuilder::Dev() {
       return bound;
     }
   }
-  for (auto [name, target] : {std::pair{"fd", "/proc/self/fd"},
+  // Where each run mounts a devpts instance of its own (terminals: IPython's `!cmd` runs its
+  // command on one), and the multiplexer it opens through.
+  if (auto made = MakeDirs(dev / "pts"); !made) return made;
+  for (auto [name, target] : {std::pair{"ptmx", "pts/ptmx"},
+                              {"fd", "/proc/self/fd"},
                               {"stdin", "/proc/self/fd/0"},
                               {"stdout", "/proc/self/fd/1"},
                               {"stderr", "/proc/self/fd/2"}}) {
@@ -337,6 +341,9 @@ void AddRunSteps(const SandboxViewOptions& options, MountSteps& run) {
   std::string tmpfs = fmt::format("mode=1777,size={},nr_inodes=65536", options.tmp_bytes);
   run.Mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, tmpfs);
   run.Mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, tmpfs);
+  // A private instance: the run's terminals only, none of the host's.
+  run.Mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+            "newinstance,ptmxmode=0666,mode=0620");
   if (UnderTmp(options.work_dir)) {
     fs::path current = "/";
     for (const auto& part : options.work_dir.relative_path()) run.Mkdir((current /= part).string());

@@ -8,8 +8,9 @@
 //     ssl/certs, python3, ...) bound read-only, nothing copied; nothing else of the host's /etc,
 //     so no shadow file and no private key;
 //   - /dev: null, zero, full, random and urandom bound read-only from the host (the nodes still
-//     work, but nothing can change their modes or owners), the fd and std* links, on the
-//     read-only root (nothing can be created in /dev);
+//     work, but nothing can change their modes or owners), the fd and std* links, ptmx (a link
+//     into pts, where each run mounts its own devpts), on the read-only root (nothing can be
+//     created in /dev);
 //   - the host's /proc, only so that the kernel lets each sandbox mount a /proc of its own over
 //     it (a fresh proc needs a fully visible one in the namespace);
 //   - the extra read-only paths;
@@ -24,7 +25,7 @@
 //   - a fresh /proc of its PID namespace, with /proc/sys, /proc/sysrq-trigger, /proc/irq,
 //     /proc/bus and /proc/fs read-only and /proc/kcore, /proc/keys, /proc/timer_list, ... masked,
 //     as container runtimes do;
-//   - private tmpfs /tmp and /dev/shm;
+//   - private tmpfs /tmp and /dev/shm, and a private devpts instance at /dev/pts;
 //   - the work folder at its host path: with `upper_layer`, an overlay whose writes go to a tmpfs
 //     of the run's own (mounted by the kUpper step with the run's size and file limits where /tmp
 //     then covers it, and handed to the runner as RunMountState::kept[1], which applies what the

@@ -175,7 +175,20 @@ TEST_F(SandboxExecutorTest, DangerousSystemCallsAreRefused) {
                                 "mkdir -p m && (mount -t tmpfs x m 2>/dev/null || echo no mount)\n"
                                 "ls /dev | tr '\\n' ' '"}});
   EXPECT_EQ(result.stdout_text,
-            "no unshare\nno mount\nfd full null random shm stderr stdin stdout urandom zero ");
+            "no unshare\nno mount\nfd full null ptmx pts random shm stderr stdin stdout urandom "
+            "zero ");
+}
+
+TEST_F(SandboxExecutorTest, TerminalsComeFromAPrivateInstance) {
+  // IPython's `!cmd` and pexpect need a terminal; the run's devpts instance holds only its own.
+  auto executor = Make();
+  auto result = Run(executor, {{"python",
+                                "import os\n"
+                                "before = sorted(os.listdir('/dev/pts'))\n"
+                                "main, sub = os.openpty()\n"
+                                "print(before, os.ttyname(sub), sorted(os.listdir('/dev/pts')))"}});
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_EQ(result.stdout_text, "['ptmx'] /dev/pts/0 ['0', 'ptmx']\n");
 }
 
 TEST_F(SandboxExecutorTest, RunsTheSeedExample) {
