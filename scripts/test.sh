@@ -19,3 +19,11 @@ bash scripts/docker-test-env.sh  # dockerd and the Docker test image
 ctest --preset ci --timeout 600
 # The installed package as an outside project uses it: cmake --install, find_package(codeexec).
 bash scripts/test-consumer.sh build/ci
+# The concurrency contract of executor.h under ThreadSanitizer: the contract test only (local,
+# Docker and Jupyter against their real peers), which keeps CI's time in bounds. Not the sandbox:
+# its setup children share the caller's memory (CLONE_VM) and run on the calling thread's
+# sanitizer state, which ThreadSanitizer cannot follow (it reports races that the joins rule
+# out, and can deadlock on its own lock); docs/development.md.
+cmake --preset tsan
+cmake --build --preset tsan -j"$(nproc)"
+ctest --preset tsan --timeout 600

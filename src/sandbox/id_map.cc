@@ -43,6 +43,28 @@ Result<void> WriteRootIdMaps(pid_t pid, uid_t host_uid, gid_t host_gid) {
   return {};
 }
 
+namespace {
+
+struct HoldNamespace {
+  int ready_read, ready_write, release_read, release_write;
+};
+
+// The child of MakeUserNamespace: it shares the caller's memory and thread-local storage, so it
+// makes raw system calls only and is not instrumented by the sanitizers (whose per-thread state
+// is the caller's). Its own copy of the descriptor table: it drops the ends it does not use, so
+// that the parent closing its end of `release` is seen here as end of file.
+__attribute__((no_sanitize("address", "thread", "undefined"))) int HoldNamespaceChild(void* arg) {
+  const HoldNamespace* hold = static_cast<const HoldNamespace*>(arg);
+  syscall(SYS_close, hold->ready_read);
+  syscall(SYS_close, hold->release_write);
+  char byte = 0;
+  syscall(SYS_write, hold->ready_write, &byte, 1);
+  syscall(SYS_read, hold->release_read, &byte, 1);
+  return 0;
+}
+
+}  // namespace
+
 Result<UniqueFd> MakeUserNamespace(uid_t inside_uid, uid_t host_uid, gid_t inside_gid,
                                    gid_t host_gid) {
   int ready[2], release[2];
@@ -56,23 +78,10 @@ Result<UniqueFd> MakeUserNamespace(uid_t inside_uid, uid_t host_uid, gid_t insid
   // it only writes one pipe and reads another (raw system calls, no C library state), living
   // just long enough for its namespace to be mapped and opened. A fork-like clone would cost the
   // whole (large, multi-threaded) process a copy-on-write fault for every page it writes next.
-  struct Hold {
-    int ready_read, ready_write, release_read, release_write;
-  } hold{ready[0], ready[1], release[0], release[1]};
+  HoldNamespace hold{ready[0], ready[1], release[0], release[1]};
   alignas(16) char stack[16 * 1024];
-  long pid = clone(
-      [](void* arg) -> int {
-        const Hold* h = static_cast<const Hold*>(arg);
-        // Its own copy of the descriptor table: drop the ends it does not use, so that the
-        // parent closing its end of `release` is seen here as end of file.
-        syscall(SYS_close, h->ready_read);
-        syscall(SYS_close, h->release_write);
-        char byte = 0;
-        syscall(SYS_write, h->ready_write, &byte, 1);
-        syscall(SYS_read, h->release_read, &byte, 1);
-        return 0;
-      },
-      stack + sizeof(stack), CLONE_VM | CLONE_NEWUSER | SIGCHLD, &hold);
+  long pid =
+      clone(HoldNamespaceChild, stack + sizeof(stack), CLONE_VM | CLONE_NEWUSER | SIGCHLD, &hold);
   int saved = errno;
   close(ready[1]);
   close(release[0]);
