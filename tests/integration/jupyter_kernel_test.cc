@@ -8,7 +8,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <thread>
 
 #include "codeexec/jupyter_executor.h"
 #include "command.h"
@@ -91,12 +90,17 @@ TEST_F(JupyterKernelTest, MessagesWithABadSignatureAreDroppedAndCounted) {
   info->key = "not-the-key";
   auto eavesdropper = KernelChannels::Connect(*info);
   ASSERT_TRUE(eavesdropper.has_value());
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let the SUB connect
-  Execute(*kernel, "print('signed with the real key')");
-  Clock::time_point deadline = Clock::now() + std::chrono::seconds(10);
+  // The channels connect and subscribe only while they are driven (Wait, TryReceive): no I/O
+  // thread. Until the subscription is through, the kernel's messages pass the eavesdropper by,
+  // so cells run until one of its messages has arrived and been dropped.
+  Clock::time_point deadline = Clock::now() + std::chrono::seconds(20);
   while ((*eavesdropper)->dropped_messages() == 0 && Clock::now() < deadline) {
-    EXPECT_FALSE((*eavesdropper)->TryReceive().has_value());
-    (*eavesdropper)->Wait(std::chrono::milliseconds(100));
+    Execute(*kernel, "print('signed with the real key')");
+    Clock::time_point round = Clock::now() + std::chrono::milliseconds(500);
+    while ((*eavesdropper)->dropped_messages() == 0 && Clock::now() < round) {
+      EXPECT_FALSE((*eavesdropper)->TryReceive().has_value());
+      (*eavesdropper)->Wait(std::chrono::milliseconds(50));
+    }
   }
   EXPECT_GT((*eavesdropper)->dropped_messages(), 0u);
   EXPECT_FALSE((*eavesdropper)->TryReceive().has_value());
