@@ -88,32 +88,32 @@ void Latency(const std::string& executor, int runs) {
   const std::string body = R"j({"language":"python","code":"print(1)"
 })j";
   auto http_once = [&] {
-  auto reply = client.Request("POST", "/v1/execute", body);
-  Check(reply.status == 200 && reply.body.find("\"output\":\"1\\n\"") != std::string::npos,
-        "HTTP execute failed: " + reply.body);
+    auto reply = client.Request("POST", "/v1/execute", body);
+    Check(reply.status == 200 && reply.body.find("\"output\":\"1\\n\"") != std::string::npos,
+          "HTTP execute failed: " + reply.body);
   };
-auto library_once = [&] {
-  auto result = library->ExecuteCodeBlocks(print1);
-  Check(result && result->output == "1\n", "library execute failed");
-};
-const std::vector<std::string> bare = {"/usr/bin/python3", "-c", "print(1)"};
-for (int i = 0; i < 5; ++i) {  // warm up: caches, the ready pool
-  http_once();
-  library_once();
-  BareSpawn(bare);
-}
-std::vector<double> http_ms, library_ms, spawn_ms;
-for (int i = 0; i < runs; ++i) {  // interleaved, so that drift hits all three alike
-  http_ms.push_back(TimeMillis(http_once));
-  library_ms.push_back(TimeMillis(library_once));
-  spawn_ms.push_back(TimeMillis([&] { BareSpawn(bare); }));
-}
-double http = Median(http_ms), lib = Median(library_ms), spawn = Median(spawn_ms);
-double target = executor == "sandbox" ? 1.2 : 1.08;
-fmt::print(
-    "{:8} print(1)  bare spawn {:6.2f} ms  library {:6.2f} ms ({:.2f}x spawn)  HTTP "
-    "{:6.2f} ms: {:.2f}x spawn (target <= {:.2f}x), {:.2f}x library\n",
-    executor, spawn, lib, lib / spawn, http, http / spawn, target, http / lib);
+  auto library_once = [&] {
+    auto result = library->ExecuteCodeBlocks(print1);
+    Check(result && result->output == "1\n", "library execute failed");
+  };
+  const std::vector<std::string> bare = {"/usr/bin/python3", "-c", "print(1)"};
+  for (int i = 0; i < 5; ++i) {  // warm up: caches, the ready pool
+    http_once();
+    library_once();
+    BareSpawn(bare);
+  }
+  std::vector<double> http_ms, library_ms, spawn_ms;
+  for (int i = 0; i < runs; ++i) {  // interleaved, so that drift hits all three alike
+    http_ms.push_back(TimeMillis(http_once));
+    library_ms.push_back(TimeMillis(library_once));
+    spawn_ms.push_back(TimeMillis([&] { BareSpawn(bare); }));
+  }
+  double http = Median(http_ms), lib = Median(library_ms), spawn = Median(spawn_ms);
+  double target = executor == "sandbox" ? 1.2 : 1.08;
+  fmt::print(
+      "{:8} print(1)  bare spawn {:6.2f} ms  library {:6.2f} ms ({:.2f}x spawn)  HTTP "
+      "{:6.2f} ms: {:.2f}x spawn (target <= {:.2f}x), {:.2f}x library\n",
+      executor, spawn, lib, lib / spawn, http, http / spawn, target, http / lib);
 }
 
 void Throughput(const std::string& executor, double seconds) {

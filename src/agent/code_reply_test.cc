@@ -1,8 +1,8 @@
 #include "agent/code_reply.h"
 
-#include "codeexec/reply.h"
-
 #include <gtest/gtest.h>
+
+#include "codeexec/reply.h"
 
 namespace codeexec::agent {
 namespace {

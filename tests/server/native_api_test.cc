@@ -182,8 +182,9 @@ TEST_F(NativeApiTest, SessionKeepsItsWorkFolderAndFiles) {
   EXPECT_EQ(client.Request("GET", base + "/files/made.txt").body, "x");  // files survive restart
   EXPECT_EQ(client.Request("DELETE", base).status, 204);
   EXPECT_EQ(client.Request("GET", base).status, 404);
-  EXPECT_EQ(client.Request("POST", base + "/execute", R"j({"language":"sh","code":"true"})j").status,
-            404);
+  EXPECT_EQ(
+      client.Request("POST", base + "/execute", R"j({"language":"sh","code":"true"})j").status,
+      404);
 }
 
 // Reads the pid a session's code wrote, once it is there.
