@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 
@@ -51,12 +52,17 @@ struct HoldNamespace {
 
 // The child of MakeUserNamespace: it shares the caller's memory and thread-local storage, so it
 // makes raw system calls only and is not instrumented by the sanitizers (whose per-thread state
-// is the caller's). Its own copy of the descriptor table: it drops the ends it does not use, so
-// that the parent closing its end of `release` is seen here as end of file.
+// is the caller's). Its own copy of the descriptor table: it keeps only the two ends it uses, so
+// that the parent closing its end of `release` is seen here as end of file. Every other
+// descriptor goes too: a holder that another thread started at the same moment has a copy of
+// this one's `release` end, and two holders keeping each other's would wait for ever.
 __attribute__((no_sanitize("address", "thread", "undefined"))) int HoldNamespaceChild(void* arg) {
   const HoldNamespace* hold = static_cast<const HoldNamespace*>(arg);
-  syscall(SYS_close, hold->ready_read);
-  syscall(SYS_close, hold->release_write);
+  unsigned low = static_cast<unsigned>(std::min(hold->ready_write, hold->release_read));
+  unsigned high = static_cast<unsigned>(std::max(hold->ready_write, hold->release_read));
+  if (low > 0) syscall(SYS_close_range, 0u, low - 1, 0u);
+  if (high > low + 1) syscall(SYS_close_range, low + 1, high - 1, 0u);
+  syscall(SYS_close_range, high + 1, ~0u, 0u);
   char byte = 0;
   syscall(SYS_write, hold->ready_write, &byte, 1);
   syscall(SYS_read, hold->release_read, &byte, 1);

@@ -128,8 +128,11 @@ class TemplateBuilder {
   }
   Result<void> MakeFile(const fs::path& file) {
     if (auto dirs = MakeDirs(file.parent_path()); !dirs) return dirs;
-    int fd = open(file.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-    return Check(fd >= 0 && close(fd) == 0, "create " + file.string());
+    // mknod, not open: a descriptor open for writing, even for an instant, is copied into any
+    // child another thread starts meanwhile, and while one lives the root cannot be made
+    // read-only (EBUSY).
+    return Check(mknod(file.c_str(), S_IFREG | 0644, 0) == 0 || errno == EEXIST,
+                 "create " + file.string());
   }
   // Binds `source` (a host path) read-only at `target` inside the root.
   Result<void> BindReadOnly(const fs::path& source, const fs::path& target,
