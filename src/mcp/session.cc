@@ -25,6 +25,37 @@ constexpr std::size_t kMaxReadBytes = std::size_t{4} << 20;
 // File times come from the kernel's coarse clock, which may lag the precise one by a tick.
 constexpr auto kClockSlack = std::chrono::milliseconds(20);
 
+// The images a run made, read from its folder: what the executor reported (a kernel's plots),
+// then image files modified since `since`; at most kMaxImages of kMaxImageBytes together.
+std::vector<ImageFile> CollectImages(const ConfinedFolder& folder,
+                                     const service::ExecuteOutcome& outcome,
+                                     std::chrono::system_clock::time_point since,
+                                     std::size_t max_entries) {
+  std::vector<std::string> paths;
+  for (const auto& file : outcome.result.output_files) {
+    std::string path = file.lexically_relative(outcome.work_dir).string();
+    if (!path.empty() && !path.starts_with("..")) paths.push_back(path);
+  }
+  auto nanoseconds =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(since.time_since_epoch()).count();
+  auto changed = service::FilesModifiedSince(folder, nanoseconds, max_entries);
+  if (changed) paths.insert(paths.end(), changed->begin(), changed->end());
+  std::vector<ImageFile> images;
+  std::size_t total = 0;
+  for (const std::string& path : paths) {
+    std::string_view mime = ImageMimeType(path);
+    if (mime.empty() || images.size() >= kMaxImages) continue;
+    if (std::any_of(images.begin(), images.end(), [&](const auto& i) { return i.path == path; })) {
+      continue;
+    }
+    auto bytes = service::ReadFolderFile(folder, path, kMaxImageBytes - total);
+    if (!bytes) continue;  // too large, or gone: the model can still read_file it
+    total += bytes->size();
+    images.push_back({path, std::string(mime), std::move(*bytes)});
+  }
+  return images;
+}
+
 std::string Instructions(const ExecutorFacts& facts) {
   return fmt::format(
       "codeexec runs code for you in its '{}' executor: call run_code with a language and the "
@@ -246,14 +277,17 @@ void McpSession::RunCode(const std::shared_ptr<Call>& call, bool may_block) {
                                       event["text"].get_ref<const std::string&>()));
       };
     }
+    // The images are read on the worker, while the folder is held: no second trip.
+    auto images = std::make_shared<std::vector<ImageFile>>();
+    std::size_t max_entries = context_.service.options().max_list_entries;
+    hooks.on_finished = [images, start, max_entries](const ConfinedFolder& folder,
+                                                     const service::ExecuteOutcome& outcome) {
+      *images = CollectImages(folder, outcome, start - kClockSlack, max_entries);
+    };
     auto self = shared_from_this();
-    hooks.on_done = [self, call, start, notice](ServiceResult<service::ExecuteOutcome> outcome) {
-      // Reading the images back calls the service, which hooks must not do: go elsewhere.
-      auto shared = std::make_shared<ServiceResult<service::ExecuteOutcome>>(std::move(outcome));
-      auto queued = self->context_.blocking.Submit([self, call, shared, start, notice] {
-        self->FinishRunCode(call, std::move(*shared), start, notice);
-      });
-      if (!queued) self->Finish(call, ErrorResult(queued.error().message));
+    hooks.on_done = [self, call, images, notice](ServiceResult<service::ExecuteOutcome> outcome) {
+      if (!outcome) return self->Finish(call, ErrorResult(outcome.error().message));
+      self->Finish(call, RunCodeResult(*outcome, *images, notice, self->structured()));
     };
     auto queued = context_.service.Execute(*id, std::move(*request), std::move(hooks));
     if (queued) return;
@@ -261,42 +295,6 @@ void McpSession::RunCode(const std::shared_ptr<Call>& call, bool may_block) {
     return Finish(call, ErrorResult(queued.error().message));
   }
   Finish(call, ErrorResult("the session's executor could not be found; try again"));
-}
-
-void McpSession::FinishRunCode(const std::shared_ptr<Call>& call,
-                               ServiceResult<service::ExecuteOutcome> outcome,
-                               std::chrono::system_clock::time_point start,
-                               const std::string& notice) {
-  if (!outcome) return Finish(call, ErrorResult(outcome.error().message));
-  std::string id;
-  {
-    std::lock_guard lock(mutex_);
-    id = service_session_;
-  }
-  // The images: what the executor reported (a kernel's plots), then image files the code wrote.
-  std::vector<std::string> paths;
-  for (const auto& file : outcome->result.output_files) {
-    std::string path = file.lexically_relative(outcome->work_dir).string();
-    if (!path.empty() && !path.starts_with("..")) paths.push_back(path);
-  }
-  if (!id.empty()) {
-    auto changed = context_.service.FilesModifiedSince(id, start - kClockSlack);
-    if (changed) paths.insert(paths.end(), changed->begin(), changed->end());
-  }
-  std::vector<ImageFile> images;
-  std::size_t total = 0;
-  for (const std::string& path : paths) {
-    std::string_view mime = ImageMimeType(path);
-    if (mime.empty() || images.size() >= kMaxImages) continue;
-    if (std::any_of(images.begin(), images.end(), [&](const auto& i) { return i.path == path; })) {
-      continue;
-    }
-    auto bytes = context_.service.ReadFile(id, path, kMaxImageBytes - total);
-    if (!bytes) continue;  // too large, or gone: the model can still read_file it
-    total += bytes->size();
-    images.push_back({path, std::string(mime), std::move(*bytes)});
-  }
-  Finish(call, RunCodeResult(*outcome, images, notice, structured()));
 }
 
 json McpSession::FileTool(const Call& call) {

@@ -86,9 +86,6 @@ class McpSession : public std::enable_shared_from_this<McpSession> {
   void RunCode(const std::shared_ptr<Call>& call, bool may_block);
   void Submit(const std::shared_ptr<Call>& call);
   bool has_service_session() const;
-  void FinishRunCode(const std::shared_ptr<Call>& call,
-                     service::ServiceResult<service::ExecuteOutcome> outcome,
-                     std::chrono::system_clock::time_point start, const std::string& notice);
   nlohmann::json FileTool(const Call& call);
   nlohmann::json Restart();
   // Sends the call's result (or nothing, when it was cancelled) and forgets it.

@@ -2,7 +2,9 @@
 
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -38,17 +40,24 @@ void RelativizePaths(json& object, const fs::path& work_dir) {
   }
 }
 
-// A folder for this service's work folders: a new codeexec-serve-XXXXXX under `parent` (or the
-// temporary folder), that only this host's root can list.
-Result<fs::path> MakeRoot(const fs::path& parent) {
-  std::string base = parent.string();
-  if (base.empty()) {
-    const char* tmp = getenv("TMPDIR");
-    base = tmp && *tmp ? tmp : "/tmp";
-  }
+constexpr std::string_view kRootPrefix = "codeexec-serve-";
+// How long an unlocked root must have been left unchanged before it counts as abandoned: longer
+// than the instant between a starting service's mkdtemp and its lock.
+constexpr auto kAbandonedAfter = std::chrono::seconds(5);
+
+// Where the service's root goes: `parent`, or $TMPDIR, or /tmp.
+std::string RootParent(const fs::path& parent) {
+  if (!parent.empty()) return parent.string();
+  const char* tmp = getenv("TMPDIR");
+  return tmp && *tmp ? tmp : "/tmp";
+}
+
+// A folder for this service's work folders: a new codeexec-serve-XXXXXX under `base`, that only
+// this host's root can list.
+Result<fs::path> MakeRoot(const std::string& base) {
   std::error_code ec;
   fs::create_directories(base, ec);
-  std::string pattern = base + "/codeexec-serve-XXXXXX";
+  std::string pattern = base + "/" + std::string(kRootPrefix) + "XXXXXX";
   if (mkdtemp(pattern.data()) == nullptr) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "cannot create a folder in " + base + " for the work folders: " +
@@ -58,6 +67,41 @@ Result<fs::path> MakeRoot(const fs::path& parent) {
   // name) but not list the folder names.
   chmod(pattern.c_str(), 0711);
   return fs::path(pattern);
+}
+
+// Removes the roots that services killed without shutting down (SIGKILL, the OOM killer) left in
+// `base`. A live service holds a lock on its root's descriptor for its whole life (flock, freed
+// by the kernel when the process dies), so a root of ours that nobody locks and that has not
+// changed for kAbandonedAfter belongs to no one.
+void ReclaimAbandonedRoots(const std::string& base) {
+  UniqueFd parent(open(base.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+  if (!parent.valid()) return;
+  std::error_code ec;
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(base, ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.starts_with(kRootPrefix)) names.push_back(std::move(name));
+  }
+  auto now = std::chrono::system_clock::now();
+  for (const std::string& name : names) {
+    UniqueFd root(
+        openat(parent.get(), name.c_str(), O_DIRECTORY | O_NOFOLLOW | O_RDONLY | O_CLOEXEC));
+    struct stat st;
+    if (!root.valid() || fstat(root.get(), &st) != 0 || st.st_uid != geteuid()) continue;
+    auto changed = std::chrono::system_clock::time_point(
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(
+            std::chrono::seconds(st.st_mtim.tv_sec) +
+            std::chrono::nanoseconds(st.st_mtim.tv_nsec)));
+    if (now - changed < kAbandonedAfter) continue;
+    if (flock(root.get(), LOCK_EX | LOCK_NB) != 0) continue;  // a live service's
+    auto removed = RemoveTreeAt(parent.get(), name.c_str());
+    Log(removed ? LogLevel::kInfo : LogLevel::kWarning,
+        removed ? "removed " + base + "/" + name + ", left by a server that did not shut down"
+                : "cannot remove " + base + "/" + name +
+                      ", left by a server that did not shut "
+                      "down: " +
+                      removed.error().message());
+  }
 }
 
 tl::unexpected<ServiceError> NoSuchSession() {
@@ -114,9 +158,14 @@ Result<std::unique_ptr<Service>> Service::Create(ServiceOptions options) {
   options.registry = &registry;
   auto policy = ExecutorPolicy::Create(registry, options.policy);
   if (!policy) return tl::unexpected(policy.error());
-  auto root_path = MakeRoot(options.work_root);
+  std::string root_parent = RootParent(options.work_root);
+  ReclaimAbandonedRoots(root_parent);
+  auto root_path = MakeRoot(root_parent);
   if (!root_path) return tl::unexpected(root_path.error());
   auto root = ConfinedFolder::Open(*root_path);
+  // Held while the service lives (see ReclaimAbandonedRoots).
+  if (root && flock(root->fd(), LOCK_EX | LOCK_NB) != 0)
+    root = ErrnoError("lock " + root_path->string(), errno);
   if (!root) {
     std::error_code ec;
     fs::remove(*root_path, ec);
@@ -300,6 +349,7 @@ ServiceResult<ExecuteOutcome> Service::RunIn(Workspace& workspace, Execution& ex
     if (!fetched) return tl::unexpected(fetched.error());
     outcome.fetched = std::move(*fetched);
   }
+  if (execution.hooks.on_finished) execution.hooks.on_finished(workspace.files(), outcome);
   return outcome;
 }
 
@@ -464,19 +514,6 @@ ServiceResult<json> Service::ListFiles(std::string_view id, std::string_view pat
   if (!session) return tl::unexpected(session.error());
   SessionUse use(**session);
   return ListFolder((*session)->workspace().files(), path, options_.max_list_entries);
-}
-
-ServiceResult<std::vector<std::string>> Service::FilesModifiedSince(
-    std::string_view id, std::chrono::system_clock::time_point since) {
-  auto session = Find(id);
-  if (!session) return tl::unexpected(session.error());
-  SessionUse use(**session);
-  auto nanoseconds =
-      std::chrono::duration_cast<std::chrono::nanoseconds>(since.time_since_epoch()).count();
-  auto files = service::FilesModifiedSince((*session)->workspace().files(), nanoseconds,
-                                           options_.max_list_entries);
-  if (!files) return Unexpected(files.error());
-  return std::move(*files);
 }
 
 json Service::Languages() const {

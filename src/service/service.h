@@ -19,7 +19,8 @@
 // runs on one of the service's workers, its events go to the hooks' sink on an executor thread,
 // and `on_done` runs once on the worker when it ends. The other methods block while they work
 // (creating a session starts its executor: a kernel, a container), so event-loop front ends call
-// them from a thread of their own (see server/). Hooks must not call back into the service.
+// them from a thread of their own (see server/). Hooks must not call back into the service; what
+// a front end needs from the work folder after a run, on_finished reads there and then.
 //
 // Cancellation. An execution ends early, its processes killed and its result `cancelled`, when
 // the caller's token fires (a client that went away), when its session is deleted or restarted,
@@ -110,6 +111,10 @@ struct ExecuteHooks {
   std::function<void(const nlohmann::json& event)> on_event;
   // Fires when the caller no longer wants the result (a client gone): the execution is cancelled.
   CancellationToken cancel;
+  // Called on the worker after the run succeeded, before on_done, while the work folder is still
+  // there and held: to read back what the run wrote (MCP returns the images it made) without a
+  // second trip through the service.
+  std::function<void(const ConfinedFolder& folder, const ExecuteOutcome& outcome)> on_finished;
   // Called exactly once when Execute() succeeded, on a worker thread.
   std::function<void(ServiceResult<ExecuteOutcome> outcome)> on_done;
 };
@@ -151,10 +156,6 @@ class Service {
   ServiceResult<std::string> ReadFile(std::string_view id, std::string_view path,
                                       std::size_t max_bytes = 0);
   ServiceResult<nlohmann::json> ListFiles(std::string_view id, std::string_view path);
-  // The regular files of the session's folder modified at or after `since` (what its last
-  // execution wrote: MCP returns the images among them), up to max_list_entries looked at.
-  ServiceResult<std::vector<std::string>> FilesModifiedSince(
-      std::string_view id, std::chrono::system_clock::time_point since);
 
   // What `codeexec languages --json` prints.
   nlohmann::json Languages() const;
