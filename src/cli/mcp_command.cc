@@ -10,6 +10,7 @@
 
 #include "cli/commands.h"
 #include "cli/executor_flags.h"
+#include "cli/service_flags.h"
 #include "mcp/stdio_transport.h"
 #include "service/service.h"
 
@@ -17,34 +18,18 @@ namespace codeexec::cli {
 namespace {
 
 struct McpFlags {
-  std::string executor = "sandbox";
-  std::string config = "{}";
-  bool allow_unisolated = false;
-  std::size_t max_concurrent = 0;
+  ServiceFlags service;
   std::size_t max_message_size = std::size_t{10} << 20;
-  std::size_t max_file_size = std::size_t{64} << 20;
-  std::string work_root;
 };
 
 int ServeMcp(const McpFlags& flags) {
   service::ServiceOptions options;
-  options.policy.default_executor = flags.executor;
-  options.policy.allow_unisolated = flags.allow_unisolated;
   std::string error;
-  std::string config = flags.config;
-  if (config.starts_with('@')) {
-    auto text = ReadMessageFile(config.substr(1), &error);
-    if (!text) return Fail(kUsageError, error);
-    config = *text;
-  }
-  options.policy.configs[flags.executor] = config;
-  options.max_concurrent = flags.max_concurrent;
+  if (!ApplyServiceFlags(flags.service, &options, &error)) return Fail(kUsageError, error);
   options.max_sessions = 1;  // the connection's one session
   // The session lasts as long as the connection: a host may stay idle for days.
   options.session_idle_timeout = std::chrono::hours(24 * 365);
   options.ready_executors = 0;
-  options.max_file_bytes = flags.max_file_size;
-  options.work_root = flags.work_root;
   // A host waits for `initialize`'s answer: the executor starts at the first tool call instead,
   // and a failure to start is that call's error result.
   options.check_default_executor = false;
@@ -79,27 +64,11 @@ void AddMcpCommand(CLI::App& app, int* status) {
       "agent SDKs): tools run_code, list_languages, write_file, read_file, list_files, restart "
       "(see docs/mcp.md).");
   auto flags = std::make_shared<McpFlags>();
-  command
-      ->add_option("-e,--executor", flags->executor,
-                   "The executor: sandbox, docker, jupyter; local only with --allow-unisolated.")
-      ->capture_default_str();
-  command->add_option("--config", flags->config,
-                      "The executor's configuration, JSON or @FILE (limits, image, kernel...).");
-  command->add_flag("--allow-unisolated", flags->allow_unisolated,
-                    "Allow executors that do not isolate code from this host (local; jupyter "
-                    "with a kernel on the host).");
-  command->add_option("--max-concurrent", flags->max_concurrent,
-                      "Executions at once (default: the number of cores).");
+  AddServiceFlags(command, &flags->service, "the file tools");
   command
       ->add_option("--max-message-size", flags->max_message_size,
                    "Bytes of one MCP message; longer ones are refused.")
       ->capture_default_str();
-  command
-      ->add_option("--max-file-size", flags->max_file_size,
-                   "Bytes of a file written or read through the file tools.")
-      ->capture_default_str();
-  command->add_option("--work-root", flags->work_root,
-                      "Where the work folder is made (default: $TMPDIR or /tmp).");
   command->callback([flags, status] { *status = ServeMcp(*flags); });
 }
 

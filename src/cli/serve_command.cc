@@ -15,6 +15,7 @@
 
 #include "cli/commands.h"
 #include "cli/executor_flags.h"
+#include "cli/service_flags.h"
 #include "mcp/http_transport.h"
 #include "server/server.h"
 #include "service/random_id.h"
@@ -24,32 +25,21 @@ namespace {
 
 struct ServeFlags {
   std::string listen = "127.0.0.1:8080";
-  std::string executor = "sandbox";
+  ServiceFlags service;
   std::vector<std::string> allow_executors;
-  std::string config = "{}";
   std::vector<std::string> config_for;
-  bool allow_unisolated = false;
   std::optional<std::string> token;
   std::optional<std::string> token_file;
   bool no_auth = false;
-  std::size_t max_concurrent = 0;
   std::size_t max_queue = 100;
   std::size_t max_sessions = 256;
   double session_idle_timeout = 600;
   std::size_t max_body = std::size_t{10} << 20;
-  std::size_t max_file_size = std::size_t{64} << 20;
   std::size_t ready_executors = 2;
-  std::string work_root;
   double client_timeout = 30;
   std::size_t io_threads = 2;
   double shutdown_grace = 10;
 };
-
-// TEXT, or the contents of FILE for "@FILE".
-std::optional<std::string> TextOrFile(const std::string& value, std::string* error) {
-  if (!value.starts_with('@')) return value;
-  return ReadMessageFile(value.substr(1), error);
-}
 
 // HOST:PORT, [V6]:PORT, or a bare port.
 bool ParseListen(const std::string& text, std::string* host, uint16_t* port) {
@@ -120,12 +110,8 @@ int Serve(const ServeFlags& flags) {
   options.token = token->first;
   options.no_auth = flags.no_auth;
   service::ServiceOptions& service = options.service;
-  service.policy.default_executor = flags.executor;
+  if (!ApplyServiceFlags(flags.service, &service, &error)) return Fail(kUsageError, error);
   service.policy.allowed = flags.allow_executors;
-  service.policy.allow_unisolated = flags.allow_unisolated;
-  auto config = TextOrFile(flags.config, &error);
-  if (!config) return Fail(kUsageError, error);
-  service.policy.configs[flags.executor] = *config;
   for (const std::string& item : flags.config_for) {
     std::size_t eq = item.find('=');
     if (eq == std::string::npos) {
@@ -135,14 +121,11 @@ int Serve(const ServeFlags& flags) {
     if (!text) return Fail(kUsageError, error);
     service.policy.configs[item.substr(0, eq)] = *text;
   }
-  service.max_concurrent = flags.max_concurrent;
   service.max_queue = flags.max_queue;
   service.max_sessions = flags.max_sessions;
   service.session_idle_timeout =
       std::chrono::seconds(static_cast<int64_t>(flags.session_idle_timeout));
-  service.max_file_bytes = flags.max_file_size;
   service.ready_executors = flags.ready_executors;
-  service.work_root = flags.work_root;
   options.http.max_body = flags.max_body;
   options.http.io_threads = flags.io_threads;
   options.http.client_timeout =
@@ -172,7 +155,7 @@ int Serve(const ServeFlags& flags) {
                          : flags.listen.substr(0, flags.listen.rfind(':'));
   if (host.empty()) host = "127.0.0.1";
   std::string url = fmt::format("http://{}:{}/", host, (*server)->port());
-  fmt::print("codeexec serve: listening on {} (executor {}; {})\n", url, flags.executor,
+  fmt::print("codeexec serve: listening on {} (executor {}; {})\n", url, flags.service.executor,
              flags.no_auth ? "no authentication" : "token required");
   if (token->second) {
     fmt::print("codeexec serve: token: {}\n", token->first);
@@ -197,32 +180,20 @@ void AddServeCommand(CLI::App& app, int* status) {
       "endpoint and metrics (see docs/server.md).");
   auto flags = std::make_shared<ServeFlags>();
   command->add_option("--listen", flags->listen, "HOST:PORT to listen on.")->capture_default_str();
-  command
-      ->add_option("-e,--executor", flags->executor,
-                   "The default executor: sandbox, docker, jupyter; local only with "
-                   "--allow-unisolated.")
-      ->capture_default_str();
+  AddServiceFlags(command, &flags->service, "the files API");
   command
       ->add_option("--allow-executors", flags->allow_executors,
                    "Other executors clients may ask for (comma-separated).")
       ->delimiter(',');
-  command->add_option("--config", flags->config,
-                      "The default executor's configuration, JSON or @FILE: the limits clients "
-                      "may lower, never raise.");
   command->add_option("--config-for", flags->config_for,
                       "NAME=JSON|@FILE: the configuration of another allowed executor "
                       "(repeatable).");
-  command->add_flag("--allow-unisolated", flags->allow_unisolated,
-                    "Allow executors that do not isolate code from this host (local; jupyter "
-                    "with a kernel on the host).");
   command->add_option("--token", flags->token,
                       "The token clients send as 'Authorization: Bearer TOKEN' (default: "
                       "CODEEXEC_TOKEN, else a random one, printed).");
   command->add_option("--token-file", flags->token_file, "Read the token from this file.");
   command->add_flag("--no-auth", flags->no_auth,
                     "No token (only with a loopback --listen address).");
-  command->add_option("--max-concurrent", flags->max_concurrent,
-                      "Executions at once (default: the number of cores).");
   command
       ->add_option("--max-queue", flags->max_queue,
                    "Executions that may wait; beyond, 429 with Retry-After.")
@@ -236,15 +207,9 @@ void AddServeCommand(CLI::App& app, int* status) {
   command->add_option("--max-body", flags->max_body, "Bytes of a JSON request body.")
       ->capture_default_str();
   command
-      ->add_option("--max-file-size", flags->max_file_size,
-                   "Bytes of a file uploaded or downloaded through the files API.")
-      ->capture_default_str();
-  command
       ->add_option("--ready-executors", flags->ready_executors,
                    "Executors of the default configuration kept ready for one-shot requests.")
       ->capture_default_str();
-  command->add_option("--work-root", flags->work_root,
-                      "Where work folders are made (default: $TMPDIR or /tmp).");
   command
       ->add_option("--client-timeout", flags->client_timeout,
                    "Seconds a client has to send a request's headers, its body, or to take "
