@@ -247,6 +247,23 @@ TEST_F(HostileTest, TooManySessionsIs429WithRetryAfter) {
   }
 }
 
+// A gauge of the server's /metrics ("codeexec_queue_length"), or -1.
+long Gauge(HttpClient& client, const std::string& name) {
+  std::smatch match;
+  std::string metrics = client.Request("GET", "/metrics").body;
+  if (!std::regex_search(metrics, match, std::regex("\n" + name + " (\\d+)\n"))) return -1;
+  return std::stol(match[1]);
+}
+
+// Waits until `gauge` reads `value`; a bound against hangs, not a timing assertion.
+bool GaugeReaches(HttpClient& client, const std::string& gauge, long value) {
+  for (int attempt = 0; attempt < 3000; ++attempt) {
+    if (Gauge(client, gauge) == value) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
 TEST_F(HostileTest, FullQueueIs429WithRetryAfter) {
   // One running, one queued (--max-concurrent 1 --max-queue 1): the next is refused at once.
   TempDir gate("serve-queue");
@@ -254,19 +271,18 @@ TEST_F(HostileTest, FullQueueIs429WithRetryAfter) {
   std::string body = json{{"language", "sh"}, {"code", wait}}.dump();
   std::vector<std::thread> holders;
   std::atomic<int> ok{0};
-  for (int i = 0; i < 2; ++i) {
+  auto hold = [&] {
     holders.emplace_back([&] {
       HttpClient client = server_->Client();
       if (client.Request("POST", "/v1/execute", body).status == 200) ++ok;
     });
-  }
+  };
   HttpClient client = server_->Client();
-  HttpReply refused;
-  for (int attempt = 0; attempt < 3000; ++attempt) {  // until both holders are admitted
-    refused = client.Request("POST", "/v1/execute", body);
-    if (refused.status == 429) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  hold();
+  EXPECT_TRUE(GaugeReaches(client, "codeexec_executions_running", 1));
+  hold();
+  EXPECT_TRUE(GaugeReaches(client, "codeexec_queue_length", 1));
+  HttpReply refused = client.Request("POST", "/v1/execute", body);
   EXPECT_EQ(refused.status, 429);
   EXPECT_FALSE(refused.Header("retry-after").empty());
   EXPECT_EQ(ErrorCode(refused), "busy");

@@ -89,7 +89,8 @@ class HttpClient {
       parser.get().body().data = chunk;
       parser.get().body().size = sizeof chunk;
       boost::beast::error_code ec;
-      http::read(*stream_, buffer, parser, ec);
+      // read_some: what has arrived, not a full buffer (read() would wait for 4 KiB or the end).
+      http::read_some(*stream_, buffer, parser, ec);
       if (ec && ec != http::error::need_buffer) throw boost::system::system_error(ec);
       pending.append(chunk, sizeof chunk - parser.get().body().size);
       std::size_t newline;

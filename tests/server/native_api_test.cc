@@ -121,7 +121,9 @@ TEST_F(NativeApiTest, TimeoutKeepsOutputAndReportsIt) {
 TEST_F(NativeApiTest, NdjsonStreamsEventsBeforeTheRunEndsThenTheResult) {
   HttpClient client = server_->Client();
   HttpClient files = server_->Client();
-  std::string id = NewSession(client, json::object());
+  // A local session: a sandboxed run sees the host's changes to its work folder only after the
+  // run (its writes go to an upper layer), so the gate below would never open there.
+  std::string id = NewSession(client, {{"executor", "local"}});
   // The code waits for a file that the test writes only once it has seen the first line: the
   // run can only end if that line was streamed while the code still ran.
   std::string code =
@@ -149,6 +151,35 @@ TEST_F(NativeApiTest, NdjsonStreamsEventsBeforeTheRunEndsThenTheResult) {
   }
   EXPECT_EQ(streamed, "ready\ndone\n");
   client.Request("DELETE", "/v1/sessions/" + id);
+}
+
+TEST_F(NativeApiTest, NdjsonFromTheSandboxHasEveryEventInOrder) {
+  HttpClient client = server_->Client();
+  std::vector<json> lines;
+  client.Stream("/v1/execute",
+                json{{"blocks",
+                      {{{"language", "sh"}, {"code", "echo one; echo two >&2"}},
+                       {{"language", "python"}, {"code", "print('three')"}}}}}
+                    .dump(),
+                [&](const std::string& line) {
+                  lines.push_back(json::parse(line));
+                  return true;
+                });
+  std::vector<std::string> types;
+  std::string out, err;
+  for (const json& line : lines) {
+    std::string type = line["type"];
+    if (type == "stdout") out += line["text"];
+    if (type == "stderr") err += line["text"];
+    if (type != "stdout" && type != "stderr") types.push_back(type);
+  }
+  EXPECT_EQ(types, (std::vector<std::string>{"block_start", "block_end", "block_start", "block_end",
+                                             "result"}));
+  EXPECT_EQ(out, "one\nthree\n");
+  EXPECT_EQ(err, "two\n");
+  ASSERT_FALSE(lines.empty());
+  EXPECT_EQ(lines.back()["result"]["executor"], "sandbox");
+  EXPECT_EQ(lines.back()["result"]["blocks"].size(), 2u);
 }
 
 TEST_F(NativeApiTest, SessionKeepsItsWorkFolderAndFiles) {

@@ -26,8 +26,9 @@ extern char** environ;
 
 namespace codeexec::testing {
 
-// The real `codeexec serve` binary, on 127.0.0.1 and a port of the kernel's choice. Killed with
-// SIGKILL on destruction unless stopped before.
+// The real `codeexec serve` binary, on 127.0.0.1 and a port of the kernel's choice. Stopped with
+// SIGTERM on destruction unless stopped before (SIGKILL after 30 s), so that it cleans up after
+// itself.
 class ServeProcess {
  public:
   // `args` follow "serve --listen 127.0.0.1:0 --token TOKEN".
@@ -67,7 +68,7 @@ class ServeProcess {
     }
     port_ = static_cast<uint16_t>(std::stoi(match[1]));
   }
-  ~ServeProcess() { Kill(); }
+  ~ServeProcess() { Terminate(); }
   ServeProcess(const ServeProcess&) = delete;
   ServeProcess& operator=(const ServeProcess&) = delete;
 
@@ -90,6 +91,22 @@ class ServeProcess {
     return exit_status_;
   }
   void Kill() { Stop(SIGKILL); }
+  // SIGTERM, and SIGKILL if the server has not exited 30 s later (a bound against a hang).
+  void Terminate() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGTERM);
+    for (int i = 0; i < 3000; ++i) {
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        close(out_);
+        exit_status_ = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    Kill();
+  }
 
  private:
   std::string token_;

@@ -1,7 +1,10 @@
 // What a stopped `codeexec serve` leaves behind: after SIGTERM nothing (no process, no work
-// folder); after SIGKILL no process of the code it ran in the sandbox.
+// folder); after SIGKILL no process of the code it ran in the sandbox, and a folder that the next
+// server to start in the same place removes.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -97,6 +100,38 @@ TEST(ServeShutdownTest, SigkillLeavesNoProcessOfTheSandboxedCode) {
   }
   EXPECT_TRUE(ProcessesWith(marker).empty());
   EXPECT_TRUE(AllDead(pids));
+}
+
+TEST(ServeShutdownTest, TheNextServerRemovesTheFolderOfAKilledOne) {
+  TempDir root("serve-reclaim");
+  std::filesystem::path killed_root;
+  {
+    ServeProcess server({"--work-root", root.path().string()});
+    HttpClient client = server.Client();
+    ASSERT_EQ(client.Request("POST", "/v1/sessions", "{}").status, 201);
+    server.Stop(SIGKILL);
+    for (const auto& entry : std::filesystem::directory_iterator(root.path())) {
+      killed_root = entry.path();
+    }
+  }
+  ASSERT_FALSE(killed_root.empty());
+  ASSERT_FALSE(std::filesystem::is_empty(killed_root));  // the session's work folder
+  // A root is taken for abandoned only once it has not changed for a few seconds (a starting
+  // server makes its root, then locks it): age this one instead of waiting.
+  timespec old_times[2] = {{0, UTIME_OMIT}, {time(nullptr) - 60, 0}};
+  ASSERT_EQ(utimensat(AT_FDCWD, killed_root.c_str(), old_times, 0), 0);
+  ServeProcess next({"--work-root", root.path().string()});
+  EXPECT_FALSE(std::filesystem::exists(killed_root));
+  // A live server's root is never taken, however old.
+  std::filesystem::path live_root;
+  for (const auto& entry : std::filesystem::directory_iterator(root.path())) {
+    live_root = entry.path();
+  }
+  ASSERT_FALSE(live_root.empty());
+  ASSERT_EQ(utimensat(AT_FDCWD, live_root.c_str(), old_times, 0), 0);
+  ServeProcess third({"--work-root", root.path().string()});
+  EXPECT_TRUE(std::filesystem::exists(live_root));
+  EXPECT_EQ(next.Client().Request("POST", "/v1/sessions", "{}").status, 201);
 }
 
 }  // namespace
