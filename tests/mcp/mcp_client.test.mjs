@@ -5,7 +5,9 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -14,6 +16,7 @@ const CODEEXEC = process.env.CODEEXEC;
 if (!CODEEXEC) throw new Error('set CODEEXEC to the codeexec command');
 const LOCAL = ['--executor', 'local', '--allow-unisolated'];
 const JUPYTER = ['--executor', 'jupyter', '--allow-unisolated'];
+const SANDBOX = [];  // the default executor
 const TOKEN = 'mcp-test-token-0123456789';
 
 // Waits until `check()` holds, polling; fails after `ms` (a bound against hangs, not a timing).
@@ -237,6 +240,34 @@ for (const [name, kind] of Object.entries(transports)) {
       await a.end();
       await eventually(() => !existsSync(folder), 'the work folder is removed when the session ends');
       await b.end();
+    });
+
+    test('with the default sandbox, code sees no host files and no network; its files persist', async () => {
+      const secretDir = mkdtempSync(join(tmpdir(), 'mcp-secret-'));
+      const secret = join(secretDir, 'secret.txt');
+      writeFileSync(secret, 'host secret');
+      const s = await kind.connect(SANDBOX);
+      const run = (code) => s.client.callTool({ name: 'run_code', arguments: { language: 'python', code } }, undefined, { timeout: 120000 });
+      try {
+        const probe = await run([
+          'import os, socket',
+          `print("secret", os.path.exists(${JSON.stringify(secret)}))`,
+          'print("interfaces", [name for _, name in socket.if_nameindex()])',
+          'open("kept.txt", "w").write("made in the sandbox")',
+        ].join('\n'));
+        assert.equal(probe.isError, false, text(probe));
+        assert.match(text(probe), /secret False\ninterfaces \['lo'\]/);
+        const read = await s.client.callTool({ name: 'read_file', arguments: { path: 'kept.txt' } });
+        assert.equal(read.structuredContent.content, 'made in the sandbox');
+        await s.client.callTool({ name: 'write_file', arguments: { path: 'in.txt', content: 'from the host' } });
+        assert.match(text(await run('print(open("in.txt").read())')), /from the host/);
+        const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+        const drawn = await run(`import base64\nopen("dot.png","wb").write(base64.b64decode("${png}"))`);
+        assert.deepEqual(drawn.content.filter((c) => c.type === 'image').map((c) => c.data), [png]);
+      } finally {
+        await s.end();
+        rmSync(secretDir, { recursive: true, force: true });
+      }
     });
 
     test('with the jupyter executor, variables persist within a session and plots are images', async () => {
