@@ -30,7 +30,7 @@ constexpr auto kClockSlack = std::chrono::milliseconds(20);
 std::vector<ImageFile> CollectImages(const ConfinedFolder& folder,
                                      const service::ExecuteOutcome& outcome,
                                      std::chrono::system_clock::time_point since,
-                                     std::size_t max_entries) {
+                                     const service::ServiceOptions& limits) {
   std::vector<std::string> paths;
   for (const auto& file : outcome.result.output_files) {
     std::string path = file.lexically_relative(outcome.work_dir).string();
@@ -38,7 +38,7 @@ std::vector<ImageFile> CollectImages(const ConfinedFolder& folder,
   }
   auto nanoseconds =
       std::chrono::duration_cast<std::chrono::nanoseconds>(since.time_since_epoch()).count();
-  auto changed = service::FilesModifiedSince(folder, nanoseconds, max_entries);
+  auto changed = service::FilesModifiedSince(folder, nanoseconds, limits.max_list_entries);
   if (changed) paths.insert(paths.end(), changed->begin(), changed->end());
   std::vector<ImageFile> images;
   std::size_t total = 0;
@@ -48,7 +48,8 @@ std::vector<ImageFile> CollectImages(const ConfinedFolder& folder,
     if (std::any_of(images.begin(), images.end(), [&](const auto& i) { return i.path == path; })) {
       continue;
     }
-    auto bytes = service::ReadFolderFile(folder, path, kMaxImageBytes - total);
+    std::size_t room = std::min(kMaxImageBytes - total, limits.max_file_bytes);
+    auto bytes = service::ReadFolderFile(folder, path, room);
     if (!bytes) continue;  // too large, or gone: the model can still read_file it
     total += bytes->size();
     images.push_back({path, std::string(mime), std::move(*bytes)});
@@ -279,10 +280,10 @@ void McpSession::RunCode(const std::shared_ptr<Call>& call, bool may_block) {
     }
     // The images are read on the worker, while the folder is held: no second trip.
     auto images = std::make_shared<std::vector<ImageFile>>();
-    std::size_t max_entries = context_.service.options().max_list_entries;
-    hooks.on_finished = [images, start, max_entries](const ConfinedFolder& folder,
-                                                     const service::ExecuteOutcome& outcome) {
-      *images = CollectImages(folder, outcome, start - kClockSlack, max_entries);
+    const service::ServiceOptions& limits = context_.service.options();
+    hooks.on_finished = [images, start, &limits](const ConfinedFolder& folder,
+                                                 const service::ExecuteOutcome& outcome) {
+      *images = CollectImages(folder, outcome, start - kClockSlack, limits);
     };
     auto self = shared_from_this();
     hooks.on_done = [self, call, images, notice](ServiceResult<service::ExecuteOutcome> outcome) {
