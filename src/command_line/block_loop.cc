@@ -400,7 +400,8 @@ Result<std::unique_ptr<BlockLoop>> BlockLoop::Create(CommandLineOptions options,
   auto folder = WorkFolder::Prepare(options.work_dir);
   if (!folder) return tl::unexpected(folder.error());
   impl->folder = std::move(*folder);
-  if (options.run_log) {
+  // Not in a temporary folder: it goes with the executor, and nobody would read the log.
+  if (options.run_log && !impl->folder.owned()) {
     auto log = RunLog::Open(impl->folder.files(), kRunLogName);
     if (!log) return tl::unexpected(log.error());
     impl->run_log = std::move(*log);
