@@ -94,13 +94,14 @@ void ReclaimAbandonedRoots(const std::string& base) {
             std::chrono::nanoseconds(st.st_mtim.tv_nsec)));
     if (now - changed < kAbandonedAfter) continue;
     if (flock(root.get(), LOCK_EX | LOCK_NB) != 0) continue;  // a live service's
+    std::string path = base + "/" + name;
     auto removed = RemoveTreeAt(parent.get(), name.c_str());
-    Log(removed ? LogLevel::kInfo : LogLevel::kWarning,
-        removed ? "removed " + base + "/" + name + ", left by a server that did not shut down"
-                : "cannot remove " + base + "/" + name +
-                      ", left by a server that did not shut "
-                      "down: " +
-                      removed.error().message());
+    if (removed) {
+      Log(LogLevel::kInfo, "removed " + path + ", left by a server that did not shut down");
+    } else {
+      Log(LogLevel::kWarning, "cannot remove " + path + " (" + removed.error().message() +
+                                  "), left by a server that did not shut down");
+    }
   }
 }
 
@@ -164,8 +165,9 @@ Result<std::unique_ptr<Service>> Service::Create(ServiceOptions options) {
   if (!root_path) return tl::unexpected(root_path.error());
   auto root = ConfinedFolder::Open(*root_path);
   // Held while the service lives (see ReclaimAbandonedRoots).
-  if (root && flock(root->fd(), LOCK_EX | LOCK_NB) != 0)
+  if (root && flock(root->fd(), LOCK_EX | LOCK_NB) != 0) {
     root = ErrnoError("lock " + root_path->string(), errno);
+  }
   if (!root) {
     std::error_code ec;
     fs::remove(*root_path, ec);
