@@ -96,6 +96,11 @@ std::optional<std::string> ReadMessageFile(const std::string& file, std::string*
   return text.str();
 }
 
+std::optional<std::string> TextOrFile(const std::string& value, std::string* error) {
+  if (!value.starts_with('@')) return value;
+  return ReadMessageFile(value.substr(1), error);
+}
+
 SignalCanceller::SignalCanceller(CancellationToken token) {
   sigemptyset(&signals_);
   sigaddset(&signals_, SIGINT);

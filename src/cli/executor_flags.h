@@ -49,6 +49,9 @@ int Fail(int status, std::string_view message);
 // The whole of `file` ("-": standard input), or a message saying why it cannot be read.
 std::optional<std::string> ReadMessageFile(const std::string& file, std::string* error);
 
+// TEXT, or the contents of FILE for "@FILE"; nullopt with a message when FILE cannot be read.
+std::optional<std::string> TextOrFile(const std::string& value, std::string* error);
+
 // Ctrl-C or SIGTERM cancels `token`, so that running code's process tree is killed rather than
 // left running in its own session. The signals are blocked in every thread started after this
 // (and in this one) and taken by one waiter thread, until destruction.

@@ -26,11 +26,6 @@ void AddServiceFlags(CLI::App* command, ServiceFlags* flags, const std::string& 
                       "Where work folders are made (default: $TMPDIR or /tmp).");
 }
 
-std::optional<std::string> TextOrFile(const std::string& value, std::string* error) {
-  if (!value.starts_with('@')) return value;
-  return ReadMessageFile(value.substr(1), error);
-}
-
 bool ApplyServiceFlags(const ServiceFlags& flags, service::ServiceOptions* options,
                        std::string* error) {
   auto config = TextOrFile(flags.config, error);

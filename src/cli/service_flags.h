@@ -26,9 +26,6 @@ struct ServiceFlags {
 // --work-root on `command`; `files_api` names what the file limit applies to in the help.
 void AddServiceFlags(CLI::App* command, ServiceFlags* flags, const std::string& files_api);
 
-// TEXT, or the contents of FILE for "@FILE"; nullopt with a message when FILE cannot be read.
-std::optional<std::string> TextOrFile(const std::string& value, std::string* error);
-
 // Sets the default executor, its configuration and the limits in `options`; false with a
 // message when --config names a file that cannot be read.
 bool ApplyServiceFlags(const ServiceFlags& flags, service::ServiceOptions* options,

@@ -79,12 +79,21 @@ class ServeProcess {
   const std::string& banner() const { return banner_; }
   HttpClient Client() const { return HttpClient(port_, token_); }
 
-  // Sends `signal` and waits for the exit; the exit status (or -signal).
-  int Stop(int signal = SIGTERM) {
+  // Sends `signal` and waits for the exit, for at most `bound` (then SIGKILL); the exit status
+  // (or -signal).
+  int Stop(int signal = SIGTERM, std::chrono::milliseconds bound = std::chrono::hours(1)) {
     if (pid_ <= 0) return exit_status_;
     kill(pid_, signal);
     int status = 0;
-    waitpid(pid_, &status, 0);
+    auto end = std::chrono::steady_clock::now() + bound;
+    while (waitpid(pid_, &status, WNOHANG) != pid_) {
+      if (std::chrono::steady_clock::now() > end) {
+        kill(pid_, SIGKILL);
+        waitpid(pid_, &status, 0);
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
     pid_ = -1;
     close(out_);
     exit_status_ = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
@@ -92,21 +101,7 @@ class ServeProcess {
   }
   void Kill() { Stop(SIGKILL); }
   // SIGTERM, and SIGKILL if the server has not exited 30 s later (a bound against a hang).
-  void Terminate() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGTERM);
-    for (int i = 0; i < 3000; ++i) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        close(out_);
-        exit_status_ = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-        return;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    Kill();
-  }
+  void Terminate() { Stop(SIGTERM, std::chrono::seconds(30)); }
 
  private:
   std::string token_;
