@@ -74,29 +74,15 @@
 
 namespace codeexec {
 
-// The shared options (command_line_options.h): `work_dir` is on this host, mounted (or copied) at
-// /workspace; `python` names the interpreter inside the container; `env` sets variables on top
-// of the image's environment (clear and unset do not apply to a container and are refused).
-struct DockerExecutorOptions : CommandLineOptions {
+// What a container is made of and which daemon runs it: the docker executor's containers and
+// those of the Jupyter executor's kernels (isolation "docker", jupyter_executor.h) alike.
+struct DockerContainerOptions {
   // The image the container runs. Must provide /bin/sh. AutoGen's default; no registry? Build
   // codeexec/python:bookworm with scripts/build-test-image.sh (`codeexec docker build-image`).
   std::string image = "python:3-slim";
-  // Empty: codeexec-<random hex>. A leftover codeexec container of that name is replaced.
-  std::string container_name;
-  // The path the daemon mounts at /workspace, when it differs from work_dir (this process itself
-  // runs in a container whose work_dir is the daemon host's bind_dir). Empty: work_dir.
-  std::filesystem::path bind_dir;
-  // Remove the container when it stops.
-  bool auto_remove = true;
-  // Stop the container at Stop(), at destruction, and when this process dies.
-  bool stop_container = true;
-  // More mounts, Docker's "HOST:CONTAINER[:ro|rw]" form.
-  std::vector<std::string> extra_volumes;
-  // More /etc/hosts entries, "NAME:ADDRESS".
-  std::vector<std::string> extra_hosts;
-  // A shell command run once in the new container (and again after Restart()) before any block;
-  // its failure fails Create() with its output.
-  std::string init_command;
+  // The daemon's address: unix:///path/docker.sock, or tcp://HOST[:PORT] (plain TCP). Empty:
+  // $DOCKER_HOST, else the default socket.
+  std::string docker_host;
   // Docker network mode: empty for the daemon's default (bridge), "none" for no network, "host",
   // or a network's name.
   std::string network_mode;
@@ -123,6 +109,28 @@ struct DockerExecutorOptions : CommandLineOptions {
   // KILL, SETGID, SETUID), by name: "NET_RAW", "CAP_SYS_PTRACE", "net_admin". Unknown names, and
   // "ALL", are refused.
   std::vector<std::string> cap_add;
+  // More mounts, Docker's "HOST:CONTAINER[:ro|rw]" form.
+  std::vector<std::string> extra_volumes;
+  // More /etc/hosts entries, "NAME:ADDRESS".
+  std::vector<std::string> extra_hosts;
+};
+
+// The shared options (command_line_options.h): `work_dir` is on this host, mounted (or copied) at
+// /workspace; `python` names the interpreter inside the container; `env` sets variables on top
+// of the image's environment (clear and unset do not apply to a container and are refused).
+struct DockerExecutorOptions : CommandLineOptions, DockerContainerOptions {
+  // Empty: codeexec-<random hex>. A leftover codeexec container of that name is replaced.
+  std::string container_name;
+  // The path the daemon mounts at /workspace, when it differs from work_dir (this process itself
+  // runs in a container whose work_dir is the daemon host's bind_dir). Empty: work_dir.
+  std::filesystem::path bind_dir;
+  // Remove the container when it stops.
+  bool auto_remove = true;
+  // Stop the container at Stop(), at destruction, and when this process dies.
+  bool stop_container = true;
+  // A shell command run once in the new container (and again after Restart()) before any block;
+  // its failure fails Create() with its output.
+  std::string init_command;
   // The most bytes, and the most files and folders, the work folder may hold in the container;
   // 0: no limit. With either set, /workspace is a memory file system of that size (charged to the
   // container's memory) that code gets ENOSPC from when full, and the work folder is copied in
@@ -130,9 +138,6 @@ struct DockerExecutorOptions : CommandLineOptions {
   // least 16.
   int64_t work_dir_size_limit = 0;
   int64_t work_dir_file_limit = 0;
-  // The daemon's address: unix:///path/docker.sock, or tcp://HOST[:PORT] (plain TCP). Empty:
-  // $DOCKER_HOST, else the default socket.
-  std::string docker_host;
   // Mount `work_dir` (true) or copy it in before each block and out after it (false: for a daemon
   // that cannot see this host's files). Unset: mount for a unix:// daemon, copy for tcp:// and
   // whenever a work-folder limit is set.

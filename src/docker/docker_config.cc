@@ -8,6 +8,7 @@
 #include "command_line/command_line_config.h"
 #include "core/ascii.h"
 #include "core/json_options.h"
+#include "docker/container_options.h"
 
 namespace codeexec {
 namespace {
@@ -19,13 +20,10 @@ Result<void> Apply(const std::string& key, const json& value, DockerExecutorOpti
   auto shared = ApplyCommandLineOption(key, value, options);
   if (!shared) return tl::unexpected(shared.error());
   if (*shared) return {};
-  if (key == "memory_limit") {
-    auto bytes = BytesOption(value, key);
-    if (!bytes) return tl::unexpected(bytes.error());
-    options.memory_limit = *bytes;
-  } else if (key == "image") {
-    options.image = value.get<std::string>();
-  } else if (key == "container_name") {
+  auto container = docker::ApplyContainerOption(key, value, options);
+  if (!container) return tl::unexpected(container.error());
+  if (*container) return {};
+  if (key == "container_name") {
     options.container_name = value.get<std::string>();
   } else if (key == "bind_dir") {
     options.bind_dir = value.get<std::string>();
@@ -33,28 +31,8 @@ Result<void> Apply(const std::string& key, const json& value, DockerExecutorOpti
     options.auto_remove = value.get<bool>();
   } else if (key == "stop_container") {
     options.stop_container = value.get<bool>();
-  } else if (key == "extra_volumes") {
-    options.extra_volumes = value.get<std::vector<std::string>>();
-  } else if (key == "extra_hosts") {
-    options.extra_hosts = value.get<std::vector<std::string>>();
   } else if (key == "init_command") {
     options.init_command = value.get<std::string>();
-  } else if (key == "network_mode") {
-    options.network_mode = value.get<std::string>();
-  } else if (key == "cpus") {
-    options.cpus = value.get<double>();
-  } else if (key == "pids_limit") {
-    options.pids_limit = value.get<int64_t>();
-  } else if (key == "tmpfs") {
-    options.tmpfs = value.get<std::map<std::string, std::string>>();
-  } else if (key == "ulimits") {
-    options.ulimits = value.get<std::map<std::string, int64_t>>();
-  } else if (key == "labels") {
-    options.labels = value.get<std::map<std::string, std::string>>();
-  } else if (key == "user") {
-    options.user = value.get<std::string>();
-  } else if (key == "cap_add") {
-    options.cap_add = value.get<std::vector<std::string>>();
   } else if (key == "work_dir_size_limit") {
     auto bytes = BytesOption(value, key);
     if (!bytes) return tl::unexpected(bytes.error());
@@ -62,8 +40,6 @@ Result<void> Apply(const std::string& key, const json& value, DockerExecutorOpti
   } else if (key == "work_dir_file_limit") {
     if (!value.is_number_unsigned()) return OptionError(key, "expected a number of files");
     options.work_dir_file_limit = value.get<int64_t>();
-  } else if (key == "docker_host") {
-    options.docker_host = value.get<std::string>();
   } else if (key == "bind_work_dir") {
     options.bind_work_dir = value.get<bool>();
   } else if (key == "use_runner") {
@@ -73,12 +49,10 @@ Result<void> Apply(const std::string& key, const json& value, DockerExecutorOpti
     options.warm_pool = value.get<std::size_t>();
   } else {
     return UnknownOption(
-        key, fmt::format("{}, image, container_name, bind_dir, auto_remove, stop_container, "
-                         "extra_volumes, extra_hosts, init_command, network_mode, memory_limit, "
-                         "cpus, pids_limit, tmpfs, ulimits, labels, user, cap_add, "
-                         "work_dir_size_limit, work_dir_file_limit, docker_host, bind_work_dir, "
+        key, fmt::format("{}, {}, container_name, bind_dir, auto_remove, stop_container, "
+                         "init_command, work_dir_size_limit, work_dir_file_limit, bind_work_dir, "
                          "use_runner, warm_pool",
-                         kCommandLineOptionNames));
+                         kCommandLineOptionNames, docker::kContainerOptionNames));
   }
   return {};
 }

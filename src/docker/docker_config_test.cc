@@ -19,7 +19,7 @@ std::string ErrorOf(std::string_view config) {
 
 TEST(DockerConfigTest, UnknownKeysAreRejectedWithTheKnownOnes) {
   EXPECT_THAT(ErrorOf(R"({"imagee": "x"})"), HasSubstr("unknown option (known: timeout,"));
-  EXPECT_THAT(ErrorOf(R"({"imagee": "x"})"), HasSubstr(", image, container_name,"));
+  EXPECT_THAT(ErrorOf(R"({"imagee": "x"})"), HasSubstr(", image, docker_host,"));
 }
 
 TEST(DockerConfigTest, BadValuesAreRejected) {

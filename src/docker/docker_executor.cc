@@ -1,19 +1,17 @@
 #include "codeexec/docker_executor.h"
 
 #include <fmt/format.h>
-#include <sys/random.h>
 
 #include <atomic>
 #include <mutex>
 #include <optional>
-#include <random>
 
 #include "codeexec/log.h"
 #include "command_line/block_loop.h"
 #include "core/ordered_mutex.h"
 #include "core/work_folder.h"
-#include "docker/capabilities.h"
 #include "docker/container.h"
+#include "docker/container_options.h"
 #include "docker/container_runner.h"
 #include "docker/docker_client.h"
 #include "docker/runner_binary.h"
@@ -26,8 +24,6 @@ using docker::Container;
 using docker::DockerClient;
 using Clock = std::chrono::steady_clock;
 
-// Docker refuses memory limits below 6 MiB.
-constexpr int64_t kMinMemoryLimit = 6 << 20;
 // A work folder smaller than this could not hold much beyond a block's file.
 constexpr int64_t kMinWorkDirSize = 1 << 20;
 constexpr int64_t kMinWorkDirFiles = 16;
@@ -51,37 +47,13 @@ Result<void> ValidateWorkDirLimits(const DockerExecutorOptions& options) {
         "work_dir_size_limit and work_dir_file_limit need the work folder copied, not mounted: "
         "leave bind_work_dir unset or set it to false");
   }
-  if (options.tmpfs.contains(std::string(docker::kWorkspace))) {
-    return bad(
-        fmt::format("tmpfs cannot mount {}, the work folder; to limit it, set "
-                    "work_dir_size_limit or work_dir_file_limit",
-                    docker::kWorkspace));
-  }
   return {};
 }
 
-Result<void> ValidateOptions(const DockerExecutorOptions& options) {
+// Checks the options beyond the container's (CheckContainerOptions), and normalizes them.
+Result<void> ValidateOptions(DockerExecutorOptions& options) {
   auto bad = [](std::string message) { return MakeError(ErrorCode::kInvalidArgument, message); };
-  if (options.image.empty()) return bad("the Docker executor needs an image");
-  if (options.memory_limit != 0 && options.memory_limit < kMinMemoryLimit) {
-    return bad(fmt::format("memory_limit must be 0 (none) or at least 6 MiB (got {} bytes)",
-                           options.memory_limit));
-  }
-  if (options.cpus < 0) return bad("cpus must not be negative");
-  if (options.pids_limit < 0) return bad("pids_limit must not be negative");
-  for (const auto& [name, limit] : options.ulimits) {
-    if (name.empty() || limit < 0) {
-      return bad("each of ulimits must have a name and a limit that is not negative");
-    }
-  }
-  for (const auto& [path, mount_options] : options.tmpfs) {
-    if (path.empty() || path[0] != '/') return bad("each tmpfs path must be absolute");
-  }
-  for (const auto& volume : options.extra_volumes) {
-    if (volume.find(':') == std::string::npos) {
-      return bad(fmt::format("extra volume '{}' is not HOST:CONTAINER[:ro|rw]", volume));
-    }
-  }
+  if (auto checked = docker::CheckContainerOptions(options); !checked) return checked;
   if (options.warm_pool > 0 &&
       (!options.auto_remove || !options.stop_container || !options.container_name.empty())) {
     return bad(
@@ -91,52 +63,6 @@ Result<void> ValidateOptions(const DockerExecutorOptions& options) {
   return ValidateWorkDirLimits(options);
 }
 
-std::string RandomName() {
-  unsigned char bytes[6] = {};
-  if (getrandom(bytes, sizeof(bytes), 0) != static_cast<ssize_t>(sizeof(bytes))) {
-    std::random_device device;
-    for (auto& byte : bytes) byte = static_cast<unsigned char>(device());
-  }
-  std::string name = "codeexec-";
-  for (unsigned char byte : bytes) name += fmt::format("{:02x}", byte);
-  return name;
-}
-
-// Logs a pull's progress: every new step, and the byte counts at most once a second.
-class PullLog {
- public:
-  explicit PullLog(std::string image) : image_(std::move(image)) {}
-  void operator()(std::string_view status) {
-    bool counting = status.starts_with("Downloading") || status.starts_with("Extracting");
-    if (counting && Clock::now() - last_ < std::chrono::seconds(1)) return;
-    last_ = Clock::now();
-    Log(LogLevel::kInfo, fmt::format("pulling {}: {}", image_, status));
-  }
-
- private:
-  std::string image_;
-  Clock::time_point last_{};
-};
-
-// The image on the daemon, pulled when missing.
-Result<void> EnsureImage(const DockerClient& client, const std::string& image) {
-  auto found = client.InspectImage(image);
-  if (found || found.error().code() != ErrorCode::kNotFound) return found;
-  PullLog log(image);
-  auto pulled = client.PullImage(image, [&](std::string_view status) { log(status); });
-  if (pulled) return {};
-  return MakeError(
-      ErrorCode::kNotFound,
-      fmt::format("the Docker image {} is not on the daemon at {} and could not be pulled ({}). "
-                  "Build one without a registry with `codeexec docker build-image` (or "
-                  "scripts/build-test-image.sh): codeexec/python:bookworm, Debian with python3, "
-                  "numpy and matplotlib; load one with `docker load`; or choose another image "
-                  "(--image, or the `image` option).",
-                  image, client.endpoint().address, pulled.error().message()));
-}
-
-// The options of the block loop: the container's environment starts empty here (the image's
-// environment applies inside it), and tools are found in the container.
 // The block loop's options: the container's environment starts empty here (the image's
 // environment applies inside it), and `python` names the interpreter inside the container.
 Result<CommandLineOptions> CoreOptions(const DockerExecutorOptions& options,
@@ -207,24 +133,14 @@ docker::ContainerSpec MakeContainerSpec(const DockerExecutorOptions& options,
                                         const Placement& placement,
                                         const std::filesystem::path& work_dir) {
   docker::ContainerSpec spec;
-  spec.image = options.image;
-  spec.name = options.container_name.empty() ? RandomName() : options.container_name;
+  docker::FillContainerSpec(options, spec);
+  spec.name =
+      options.container_name.empty() ? docker::RandomContainerName() : options.container_name;
   if (placement.bind_work_dir) {
     spec.workspace_source = (options.bind_dir.empty() ? work_dir : options.bind_dir).string();
   }
   spec.host_work_dir = work_dir.string();
-  spec.extra_volumes = options.extra_volumes;
-  spec.extra_hosts = options.extra_hosts;
   for (const auto& [name, value] : options.env.set) spec.env.push_back(name + "=" + value);
-  spec.labels = options.labels;
-  spec.network_mode = options.network_mode;
-  spec.user = options.user;
-  spec.memory_bytes = options.memory_limit;
-  spec.nano_cpus = static_cast<int64_t>(options.cpus * 1e9);
-  spec.pids_limit = options.pids_limit;
-  spec.tmpfs = options.tmpfs;
-  spec.ulimits = options.ulimits;
-  spec.cap_add = options.cap_add;  // normalized by Create
   spec.work_dir_size_limit = options.work_dir_size_limit;
   spec.work_dir_file_limit = options.work_dir_file_limit;
   spec.auto_remove = options.auto_remove;
@@ -287,13 +203,8 @@ Result<void> DockerCommandLineCodeExecutor::Impl::Open(DockerClient client,
   if (warm) {
     container = std::move(warm->container);
   } else {
-    docker::ContainerSpec spec = MakeContainerSpec(options, placement, loop->work_dir());
-    // The image is looked for only when the daemon says it is missing: one round trip less.
-    auto started = Container::Start(client, spec);
-    if (!started && started.error().code() == ErrorCode::kNotFound) {
-      if (auto image = EnsureImage(client, options.image); !image) return image;
-      started = Container::Start(std::move(client), std::move(spec));
-    }
+    auto started = docker::StartContainer(std::move(client),
+                                          MakeContainerSpec(options, placement, loop->work_dir()));
     if (!started) return tl::unexpected(started.error());
     container = std::move(*started);
   }
@@ -305,9 +216,6 @@ Result<void> DockerCommandLineCodeExecutor::Impl::Open(DockerClient client,
 Result<DockerCommandLineCodeExecutor> DockerCommandLineCodeExecutor::Create(
     DockerExecutorOptions options) {
   if (auto valid = ValidateOptions(options); !valid) return tl::unexpected(valid.error());
-  auto capabilities = docker::NormalizeCapabilities(options.cap_add);
-  if (!capabilities) return tl::unexpected(capabilities.error());
-  options.cap_add = std::move(*capabilities);
   // The block loop's options are checked before any daemon is contacted.
   auto core_options = CoreOptions(options, options.work_dir);
   if (!core_options) return tl::unexpected(core_options.error());
