@@ -13,15 +13,17 @@ set -euo pipefail
 tag="${1:-codeexec/python:bookworm}"
 # python3-munkres satisfies python3-fonttools' "python3-scipy | python3-munkres" with 100 kB
 # instead of scipy and its compiler toolchain (0.6 GB). util-linux brings setsid, procps ps.
-packages="python3,python3-numpy,python3-matplotlib,python3-munkres,bash,coreutils,procps,util-linux"
+# python3-ipykernel is for the Jupyter executor's kernels in a container (isolation "docker").
+packages="python3,python3-numpy,python3-matplotlib,python3-munkres,python3-ipykernel,bash,coreutils,procps,util-linux"
 
 if ! command -v docker >/dev/null; then
   echo "build-test-image: the docker command is missing: install docker.io" >&2
   exit 1
 fi
-# An image that exists but cannot run python3 is the remnant of an interrupted build: replaced.
+# An image that exists but cannot run python3 with numpy and ipykernel is the remnant of an
+# interrupted build, or of an older version of this script: replaced.
 works() {
-  docker run --rm --network none --entrypoint /usr/bin/python3 "$1" -c 'import numpy' \
+  docker run --rm --network none --entrypoint /usr/bin/python3 "$1" -c 'import numpy, ipykernel' \
     >/dev/null 2>&1
 }
 if docker image inspect "$tag" >/dev/null 2>&1; then
@@ -29,7 +31,7 @@ if docker image inspect "$tag" >/dev/null 2>&1; then
     echo "build-test-image: $tag exists; skipped"
     exit 0
   fi
-  echo "build-test-image: $tag exists but cannot run python3 (an interrupted build?): rebuilding"
+  echo "build-test-image: $tag exists but lacks python3, numpy or ipykernel: rebuilding"
   docker rmi -f "$tag" >/dev/null
 fi
 if ! command -v mmdebstrap >/dev/null; then
@@ -65,7 +67,7 @@ mmdebstrap --quiet --variant=apt --format=tar --include="$packages" \
     --message "codeexec test image: Debian bookworm with ${packages//,/ }" \
     - "$staging" >/dev/null
 if ! works "$staging"; then
-  echo "build-test-image: the built image cannot run python3 with numpy" >&2
+  echo "build-test-image: the built image cannot run python3 with numpy and ipykernel" >&2
   exit 1
 fi
 docker tag "$staging" "$tag"

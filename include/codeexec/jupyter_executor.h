@@ -9,8 +9,15 @@
 // the native sandbox (sandbox_executor.h: namespaces, no network, a read-only root, seccomp,
 // cgroup limits), reached over Unix-domain sockets in a private folder inside the work folder;
 // its environment starts clean (PATH, HOME=/tmp, LANG, TMPDIR, then `env`), and a kill -9 of
-// this process still ends it. Remote mode (`server` set): a Jupyter Server runs the kernel;
-// codeexec creates it through the REST API and talks to it over the server's kernel WebSocket.
+// this process still ends it. With kDocker the kernel runs in a Docker container of its own
+// (`docker`: image, daemon, network, limits; no network by default) with the work folder mounted
+// at /workspace, its working folder, reached over Unix-domain sockets in a private folder there:
+// the image's ipykernel runs (kernel_name "python3"; `python` names the interpreter inside the
+// container), the environment starts as clean as the sandbox's, the container is removed at
+// Stop() and stops by itself when this process dies (kill -9 included), and when a kernel ends,
+// the work folder is scrubbed of the special files and set-user-ID bits it left there. Remote mode
+// (`server` set): a Jupyter Server runs the kernel; codeexec creates it through the REST API and
+// talks to it over the server's kernel WebSocket.
 //
 // Each block is one cell. A block tagged python (or the kernel's language) runs as is. With a
 // Python kernel, a `bash`, `sh` or `shell` block whose lines (blank and `#` comment lines aside)
@@ -57,6 +64,7 @@
 #include <string_view>
 #include <vector>
 
+#include "codeexec/docker_executor.h"
 #include "codeexec/environment.h"
 #include "codeexec/executor.h"
 #include "codeexec/sandbox_executor.h"
@@ -90,7 +98,7 @@ struct JupyterConnectionInfo {
 enum class JupyterIsolation {
   kNone,     // on this host, as this process's user: no isolation
   kSandbox,  // in codeexec's native sandbox (needs what the sandbox executor needs: root, ...)
-  kDocker,   // in a Docker container: not available yet (Create() says so)
+  kDocker,   // in a Docker container (needs a Docker daemon on this host)
 };
 
 // The sandbox around a kernel (isolation kSandbox): the sandbox executor's limits, applied to
@@ -104,6 +112,16 @@ struct JupyterSandboxOptions {
   uint32_t host_uid = SandboxExecutorOptions::kDefaultHostId;
   uint32_t host_gid = SandboxExecutorOptions::kDefaultHostId;
 };
+
+// The container around a kernel (isolation kDocker): the docker executor's container options
+// (docker_executor.h), with an image that has ipykernel and no network by default. The daemon
+// must run on this host (unix://): the kernel's sockets are files in the mounted work folder.
+inline DockerContainerOptions JupyterDockerDefaults() {
+  DockerContainerOptions options;
+  options.image = "codeexec/python:bookworm";  // scripts/build-test-image.sh: with ipykernel
+  options.network_mode = "none";
+  return options;
+}
 
 struct JupyterExecutorOptions {
   // The kernelspec, matched case-insensitively ("python3" is ipykernel).
@@ -130,9 +148,11 @@ struct JupyterExecutorOptions {
   // After an interrupt (timeout, cancellation), how long the cell may take to stop before the
   // kernel is restarted.
   std::chrono::milliseconds interrupt_grace{std::chrono::seconds(5)};
-  // Local mode: where the kernel runs, and the sandbox's settings for kSandbox.
+  // Local mode: where the kernel runs, the sandbox's settings for kSandbox and the container's
+  // for kDocker.
   JupyterIsolation isolation = JupyterIsolation::kNone;
   JupyterSandboxOptions sandbox;
+  DockerContainerOptions docker = JupyterDockerDefaults();
 };
 
 class JupyterCodeExecutor final : public CodeExecutor {
@@ -153,7 +173,7 @@ class JupyterCodeExecutor final : public CodeExecutor {
   const std::filesystem::path& output_dir() const;
   const std::filesystem::path& work_dir() const;
   // The local kernel's process id (for tests and diagnostics); -1 when none runs here or it runs
-  // in the sandbox (its own PID namespace).
+  // in the sandbox (its own PID namespace) or a container.
   int kernel_pid() const;
   // The local kernel's connection file; empty when none runs here.
   std::filesystem::path connection_file() const;
@@ -167,7 +187,10 @@ class JupyterCodeExecutor final : public CodeExecutor {
   // "liveness_timeout" (seconds)}), isolation ("none", "sandbox" or "docker"), sandbox (true for
   // isolation "sandbox", false for "none"; or an object with the sandbox executor's limits:
   // memory_limit, max_processes, cpu_time, file_size_limit, open_files, tmp_size, network,
-  // read_only_paths, host_uid, host_gid, which also selects "sandbox"). Unknown keys are errors.
+  // read_only_paths, host_uid, host_gid, which also selects "sandbox"), docker (true for
+  // isolation "docker"; or an object of the container's options: image, docker_host,
+  // network_mode, memory_limit, cpus, pids_limit, tmpfs, ulimits, labels, user, cap_add,
+  // extra_volumes, extra_hosts, which also selects "docker"). Unknown keys are errors.
   static Result<std::unique_ptr<CodeExecutor>> FromJson(std::string_view json_config);
 
  protected:

@@ -6,6 +6,7 @@
 
 #include "codeexec/jupyter_executor.h"
 #include "core/json_options.h"
+#include "docker/container_options.h"
 #include "sandbox/sandbox_config.h"
 
 namespace codeexec {
@@ -85,6 +86,27 @@ Result<void> SandboxOption(const json& value, JupyterExecutorOptions& options) {
   return {};
 }
 
+// "docker": true / false, or the container's options (which select the container).
+Result<void> DockerOption(const json& value, JupyterExecutorOptions& options) {
+  if (value.is_boolean()) {
+    options.isolation = value.get<bool>() ? JupyterIsolation::kDocker : JupyterIsolation::kNone;
+    return {};
+  }
+  if (!value.is_object()) {
+    return OptionError("docker", "expected true, false or an object of the container's options");
+  }
+  for (const auto& [key, member] : value.items()) {
+    auto known = docker::ApplyContainerOption(key, member, options.docker);
+    if (!known) return tl::unexpected(known.error());
+    if (!*known) {
+      return OptionError("docker", fmt::format("unknown key '{}' (known: {})", key,
+                                               docker::kContainerOptionNames));
+    }
+  }
+  options.isolation = JupyterIsolation::kDocker;
+  return {};
+}
+
 // Applies one key; value types are checked by nlohmann (json::type_error), caught by FromJson.
 Result<void> Apply(const std::string& key, const json& value, JupyterExecutorOptions& options) {
   std::chrono::milliseconds* duration = key == "timeout"           ? &options.timeout
@@ -123,11 +145,13 @@ Result<void> Apply(const std::string& key, const json& value, JupyterExecutorOpt
     options.isolation = *isolation;
   } else if (key == "sandbox") {
     return SandboxOption(value, options);
+  } else if (key == "docker") {
+    return DockerOption(value, options);
   } else {
     return UnknownOption(
         key,
         "kernel_name, timeout, output_dir, work_dir, python, output_limit, startup_timeout, "
-        "interrupt_grace, env, unset_env, clear_env, jupyter_server, isolation, sandbox");
+        "interrupt_grace, env, unset_env, clear_env, jupyter_server, isolation, sandbox, docker");
   }
   return {};
 }

@@ -68,8 +68,16 @@ TEST(JupyterConfigTest, IsolationNamesAreCheckedAndExclusiveWithAServer) {
   EXPECT_THAT(Refusal(R"({"sandbox": {"host_uid": 0}})").message(), HasSubstr("unprivileged id"));
   EXPECT_THAT(Refusal(R"({"isolation": "sandbox", "jupyter_server": {"port": 1}})").message(),
               HasSubstr("isolation does not apply to a kernel on a Jupyter Server"));
-  EXPECT_THAT(Refusal(R"({"isolation": "docker"})").message(),
-              HasSubstr("isolation \"docker\" is not available yet"));
+  EXPECT_THAT(Refusal(R"({"isolation": "docker", "kernel_name": "ir"})").message(),
+              HasSubstr("a kernel in a container is the image's ipykernel"));
+  EXPECT_THAT(Refusal(R"({"docker": "yes"})").message(), HasSubstr("expected true, false"));
+  EXPECT_THAT(Refusal(R"({"docker": {"memory": 1}})").message(),
+              HasSubstr("unknown key 'memory' (known: image, docker_host"));
+  EXPECT_THAT(Refusal(R"({"docker": {"memory_limit": 1024}})").message(),
+              HasSubstr("memory_limit must be 0 (none) or at least 6 MiB"));
+  EXPECT_THAT(Refusal(R"({"docker": {"cap_add": ["ALL"]}})").message(), HasSubstr("ALL"));
+  EXPECT_THAT(Refusal(R"({"docker": {"docker_host": "tcp://127.0.0.1:1"}})").message(),
+              HasSubstr("needs a Docker daemon on this host"));
 }
 
 TEST(JupyterConfigTest, SandboxFlagIsCheckedBeforeTheKernelIsLookedUp) {

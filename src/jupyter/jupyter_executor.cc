@@ -13,6 +13,8 @@
 #include "core/ordered_mutex.h"
 #include "core/silence_pip.h"
 #include "core/work_folder.h"
+#include "docker/container_options.h"
+#include "jupyter/docker_kernel.h"
 #include "jupyter/execute_cell.h"
 #include "jupyter/kernelspec.h"
 #include "jupyter/local_kernel.h"
@@ -53,9 +55,16 @@ Result<void> ValidateOptions(const JupyterExecutorOptions& options) {
                      "server runs it); remove it, or run the kernel locally");
   }
   if (options.isolation == JupyterIsolation::kDocker) {
+    DockerContainerOptions container = options.docker;  // checked before anything is made
+    if (auto checked = docker::CheckContainerOptions(container); !checked) return checked;
+  }
+  if (options.isolation == JupyterIsolation::kDocker &&
+      AsciiLower(options.kernel_name) != "python3") {
     return MakeError(ErrorCode::kInvalidArgument,
-                     "isolation \"docker\" is not available yet: use isolation \"sandbox\", or "
-                     "the docker executor (which keeps files, not variables, between calls)");
+                     fmt::format("a kernel in a container is the image's ipykernel (kernel_name "
+                                 "\"python3\"), not {}: remove kernel_name, or run that kernel "
+                                 "on this host or in the sandbox",
+                                 options.kernel_name));
   }
   if (options.server &&
       (options.server->host.empty() || options.server->port <= 0 || options.server->port > 65535)) {
@@ -91,8 +100,9 @@ struct JupyterCodeExecutor::Impl {
   jupyter::KernelSpec spec;
   WorkFolder work_folder;
   fs::path output_dir;
-  OrderedMutex turn;                                // one call at a time, in arrival order
-  std::unique_ptr<jupyter::KernelSandbox> sandbox;  // isolation kSandbox; outlives the kernel
+  OrderedMutex turn;                                    // one call at a time, in arrival order
+  std::unique_ptr<jupyter::KernelSandbox> sandbox;      // isolation kSandbox; outlives the kernel
+  std::unique_ptr<jupyter::KernelContainer> container;  // isolation kDocker; outlives the kernel
   std::unique_ptr<jupyter::Kernel> kernel;
   std::string death;  // why the kernel died, until Restart()
 
@@ -134,11 +144,17 @@ Result<void> JupyterCodeExecutor::Impl::StartKernel() {
   kernel_options.cwd = work_folder.path();
   kernel_options.env = options.env;
   kernel_options.startup_timeout = options.startup_timeout;
-  if (sandbox) {
-    kernel_options.launcher = sandbox->launcher();
-    kernel_options.transport = "ipc";  // the sandbox has no network the host can reach
+  if (sandbox || container) {
+    // Neither the sandbox nor the container has a network the host can reach.
+    kernel_options.transport = "ipc";
     kernel_options.folder_parent = work_folder.path();
     kernel_options.env = jupyter::SandboxedKernelEnvironment(options.env);
+  }
+  if (sandbox) kernel_options.launcher = sandbox->launcher();
+  if (container) {
+    if (auto running = container->EnsureRunning(); !running) return running;
+    kernel_options.launcher = container->launcher();
+    kernel_options.folder_parent_in_kernel = jupyter::KernelContainer::WorkFolderInContainer();
   }
   auto started = jupyter::LocalKernel::Start(spec, kernel_options);
   if (!started) return tl::unexpected(started.error());
@@ -149,9 +165,9 @@ Result<void> JupyterCodeExecutor::Impl::StartKernel() {
 Result<void> JupyterCodeExecutor::Impl::ReplaceKernel() {
   std::unique_ptr<jupyter::Kernel> old = std::move(kernel);
   if (old) old->RequestShutdown();
-  // A sandboxed kernel's run scrubs the work folder of special files as it ends: it must end
-  // before its successor binds its sockets there. Its PID 1 dies at once, so this costs little.
-  if (old && sandbox) old->Terminate();
+  // An isolated kernel's run scrubs the work folder of special files as it ends: it must end
+  // before its successor binds its sockets there. It dies at once, so this costs little.
+  if (old && (sandbox || container)) old->Terminate();
   auto started = StartKernel();
   if (old) old->Terminate();
   return started;
@@ -254,6 +270,8 @@ Result<JupyterCodeExecutor> JupyterCodeExecutor::Create(JupyterExecutorOptions o
   if (options.server) {
     impl->spec.name = options.kernel_name;
     impl->spec.language = "python";  // refined from the server's kernelspec when the kernel runs
+  } else if (options.isolation == JupyterIsolation::kDocker) {
+    impl->spec = jupyter::IpykernelSpec();  // the image's, whatever this host has
   } else {
     auto spec = jupyter::FindKernelSpec(options.kernel_name, jupyter::KernelSearchPath());
     if (!spec) return tl::unexpected(spec.error());
@@ -271,6 +289,12 @@ Result<JupyterCodeExecutor> JupyterCodeExecutor::Create(JupyterExecutorOptions o
     auto sandbox = jupyter::KernelSandbox::Create(state.work_folder.path(), state.options.sandbox);
     if (!sandbox) return tl::unexpected(sandbox.error());
     state.sandbox = std::move(*sandbox);
+  }
+  if (state.options.isolation == JupyterIsolation::kDocker) {
+    auto container =
+        jupyter::KernelContainer::Create(state.work_folder.path(), state.options.docker);
+    if (!container) return tl::unexpected(container.error());
+    state.container = std::move(*container);
   }
   if (auto started = executor.impl_->StartKernel(); !started) {
     return tl::unexpected(started.error());
@@ -319,6 +343,7 @@ Result<void> JupyterCodeExecutor::DoRestart() { return impl_->ReplaceKernel(); }
 Result<void> JupyterCodeExecutor::DoStop() {
   impl_->kernel.reset();
   impl_->sandbox.reset();
+  impl_->container.reset();  // removes the container, which mounts the work folder
   return impl_->work_folder.Remove();
 }
 

@@ -4,15 +4,73 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <optional>
+#include <thread>
 
 #include "process/child_process.h"
+#include "process/unique_fd.h"
 
 namespace codeexec::jupyter {
 namespace {
+
+// The kernel's own output kept from a run (its banner, warnings, a traceback when it fails).
+constexpr std::size_t kKeptOutput = 64 * 1024;
+
+class RunKernelProcess final : public KernelProcess {
+ public:
+  RunKernelProcess(KernelRun run, UniqueFd done) : done_(std::move(done)) {
+    thread_ = std::thread([this, run = std::move(run)] {
+      outcome_ = run(cancel_, output_);
+      uint64_t one = 1;
+      [[maybe_unused]] ssize_t n = write(done_.get(), &one, sizeof(one));
+    });
+  }
+
+  ~RunKernelProcess() override {
+    cancel_.Cancel();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  int exit_fd() const override { return joined_ ? -1 : done_.get(); }
+
+  bool HasExited() override {
+    if (joined_) return true;
+    if (!WaitReadable(done_.get(), std::chrono::milliseconds(0))) return false;
+    thread_.join();
+    joined_ = true;
+    kept_ = output_.Finish().output;
+    return true;
+  }
+
+  std::string ExitDescription() const override {
+    if (!joined_) return "running";
+    return outcome_ ? *outcome_ : outcome_.error().message();
+  }
+
+  bool SignalInterrupt() override { return false; }
+  void Terminate() override { cancel_.Cancel(); }
+  void Kill() override { cancel_.Cancel(); }
+
+  std::string OutputTail(std::size_t max_bytes) const override {
+    if (!joined_) return {};
+    std::string tail = !outcome_ ? outcome_.error().message() + "\n" + kept_ : kept_;
+    if (tail.size() > max_bytes) tail.erase(0, tail.size() - max_bytes);
+    return tail;
+  }
+
+ private:
+  CancellationToken cancel_;
+  OutputCollector output_{kKeptOutput};
+  Result<std::string> outcome_ = std::string();
+  UniqueFd done_;
+  std::thread thread_;
+  bool joined_ = false;
+  std::string kept_;
+};
 
 class HostKernelProcess final : public KernelProcess {
  public:
@@ -63,6 +121,12 @@ bool WaitReadable(int fd, std::chrono::milliseconds timeout) {
     rc = poll(&item, 1, static_cast<int>(timeout.count()));
   } while (rc < 0 && errno == EINTR);
   return rc > 0;
+}
+
+Result<std::unique_ptr<KernelProcess>> StartKernelRun(KernelRun run) {
+  UniqueFd done(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!done.valid()) return ErrnoError("eventfd", errno);
+  return std::make_unique<RunKernelProcess>(std::move(run), std::move(done));
 }
 
 Result<std::unique_ptr<KernelProcess>> SpawnHostKernel(KernelLaunch launch) {

@@ -15,8 +15,10 @@
 #include <string>
 #include <vector>
 
+#include "codeexec/cancellation.h"
 #include "codeexec/error.h"
 #include "process/environment.h"
+#include "process/output_collector.h"
 
 namespace codeexec::jupyter {
 
@@ -57,6 +59,18 @@ class KernelProcess {
 bool WaitReadable(int fd, std::chrono::milliseconds timeout);
 
 using KernelLauncher = std::function<Result<std::unique_ptr<KernelProcess>>(KernelLaunch)>;
+
+// How an isolating runner (the sandbox, a container) runs a kernel: until it ends or `cancel`
+// fires, its output into `output`; returns why it ended ("exit code 3", "killed"), or an error
+// saying why it could not run. Cancelling must end every process of the kernel at once.
+using KernelRun =
+    std::function<Result<std::string>(const CancellationToken& cancel, OutputCollector& output)>;
+
+// A kernel that is one such run on a thread of its own: exit_fd() becomes readable when the run
+// ends; Terminate() and Kill() both cancel it; it cannot be signalled from here (SignalInterrupt()
+// is false: the kernel is interrupted by interrupt_request). Its output is kept in memory (the
+// first 64 KiB) for error messages; launch.log_fd is not used.
+Result<std::unique_ptr<KernelProcess>> StartKernelRun(KernelRun run);
 
 // Starts the kernel as a child of this process: a new session and process group, signals at
 // their defaults, stdin from /dev/null, stdout and stderr to `log_fd`, and JPY_PARENT_PID set so

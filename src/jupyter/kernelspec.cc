@@ -125,6 +125,15 @@ std::vector<std::string> ListKernelNames(const std::vector<fs::path>& search_pat
   return names;
 }
 
+KernelSpec IpykernelSpec() {
+  KernelSpec spec;
+  spec.name = "python3";
+  spec.argv = {"python3", "-m", "ipykernel_launcher", "-f", "{connection_file}"};
+  spec.display_name = "Python 3 (ipykernel)";
+  spec.language = "python";
+  return spec;
+}
+
 std::vector<std::string> ExpandArgv(const KernelSpec& spec, const fs::path& connection_file) {
   const std::pair<std::string_view, std::string> vars[] = {
       {"{connection_file}", connection_file.string()},

@@ -30,6 +30,10 @@ struct KernelSpec {
   std::map<std::string, std::string> env;  // ${VAR} not yet expanded
 };
 
+// The kernelspec ipykernel installs as "python3" (`python3 -m ipykernel_launcher -f
+// {connection_file}`), for kernels that run where this host's kernelspecs are not (a container).
+KernelSpec IpykernelSpec();
+
 // The folders that hold `kernels/` subfolders, in search order, from this process's environment.
 std::vector<std::filesystem::path> KernelSearchPath();
 

@@ -113,20 +113,44 @@ Result<void> LocalKernel::Launch(const LocalKernelOptions& options) {
   if (!dir) return tl::unexpected(dir.error());
   dir_ = *dir;
   connection_file_ = dir_ / "connection.json";
-  auto info = options.transport == "ipc" ? NewIpcConnection(spec_.name, dir_ / "kernel")
-                                         : NewLocalConnection(spec_.name);
-  if (!info) return tl::unexpected(info.error());
-  if (auto written = WriteConnectionFile(connection_file_, *info); !written) return written;
+  const fs::path& seen_as = options.folder_parent_in_kernel;
+  fs::path kernel_dir = seen_as.empty() ? dir_ : seen_as / dir_.filename();
+  // The connection as the kernel sees it (`seen`), and as this host does (`info`).
+  Result<ConnectionInfo> seen, info;
+  if (options.transport == "ipc") {
+    // Socket paths no longer than a Unix socket address, however deep the work folder is: the
+    // kernel binds them relative to its working folder (the private folder is inside it), and
+    // this host connects through a descriptor of the private folder.
+    fs::path relative = options.cwd.empty() ? fs::path() : dir_.lexically_relative(options.cwd);
+    bool inside = !relative.empty() && *relative.begin() != "..";
+    seen = NewIpcConnection(spec_.name, (inside ? relative : kernel_dir) / "kernel");
+    dir_fd_.Reset(open(dir_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!dir_fd_.valid()) return ErrnoError("cannot open " + dir_.string(), errno);
+    info = seen;
+    if (info) info->ip = fmt::format("/proc/self/fd/{}/kernel", dir_fd_.get());
+  } else {
+    seen = info = NewLocalConnection(spec_.name);
+  }
+  if (!seen) return tl::unexpected(seen.error());
+  if (auto written = WriteConnectionFile(connection_file_, *seen); !written) return written;
 
   KernelLaunch launch;
   launch.env = KernelEnvironment(spec_, options);
-  launch.argv = ExpandArgv(spec_, connection_file_);
-  auto program = ResolveProgram(spec_, options.python,
-                                launch.env.Get("PATH").value_or("/usr/local/bin:/usr/bin:/bin"));
-  if (!program) return tl::unexpected(program.error());
-  launch.program = *program;
-  launch.argv.front() = *program;
-  launch.cwd = options.cwd;
+  launch.argv = ExpandArgv(spec_, kernel_dir / connection_file_.filename());
+  if (seen_as.empty()) {
+    auto program = ResolveProgram(spec_, options.python,
+                                  launch.env.Get("PATH").value_or("/usr/local/bin:/usr/bin:/bin"));
+    if (!program) return tl::unexpected(program.error());
+    launch.program = *program;
+    launch.cwd = options.cwd;
+  } else {
+    // Found on the PATH where the kernel runs: a host path would mean nothing there.
+    std::string name = fs::path(launch.argv.front()).filename().string();
+    launch.program = IsPythonName(name) && !options.python.empty() ? options.python : name;
+    launch.cwd =
+        (seen_as / options.cwd.lexically_relative(options.folder_parent)).lexically_normal();
+  }
+  launch.argv.front() = launch.program;
   fs::path log = dir_ / "kernel.log";
   UniqueFd log_fd(open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
   if (!log_fd.valid()) return ErrnoError("cannot create " + log.string(), errno);
@@ -261,6 +285,7 @@ void LocalKernel::Shutdown() {
   }
   channels_.reset();
   process_.reset();
+  dir_fd_.Reset();
   if (!dir_.empty()) {
     std::error_code ignored;
     fs::remove_all(dir_, ignored);

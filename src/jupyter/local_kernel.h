@@ -2,17 +2,21 @@
 //
 // Start() writes a connection file (random key, mode 0600) into a private temporary folder, with
 // five free TCP ports on 127.0.0.1 or, for the ipc transport, five Unix socket paths in that
-// folder (`<folder>/kernel-1` ...), connects the channels (iopub subscribed first), starts the
-// kernelspec's argv through the launcher (by default SpawnHostKernel: new session and process
-// group, signals at their defaults, stdin from /dev/null, stdout and stderr to kernel.log in that
-// folder, JPY_PARENT_PID set so that the kernel exits if we die; or inside a sandbox, which then
-// must show the folder at the same path), then repeats kernel_info_request until a reply *and*
-// iopub traffic have arrived: only then are no iopub messages lost.
+// folder (`<folder>/kernel-1` ...: relative to the kernel's working folder when the private folder
+// is inside it, and reached from here through a descriptor of the folder, so that no path is
+// longer than a socket address allows however deep the work folder lies), connects the channels
+// (iopub subscribed first), starts the kernelspec's argv through the launcher (by default
+// SpawnHostKernel: new session and process group, signals at their defaults, stdin from /dev/null,
+// stdout and stderr to kernel.log in that folder, JPY_PARENT_PID set so that the kernel exits if we
+// die; or inside a sandbox, which then must show the folder at the same path; or in a container
+// that shows `folder_parent` at `folder_parent_in_kernel`), then repeats kernel_info_request until
+// a reply *and* iopub traffic have arrived: only then are no iopub messages lost.
 //
 // The interpreter: a kernelspec whose argv[0] is a Python name (python, python3, python3.X) runs
 // with `python` when given; otherwise a bare name resolves first to <prefix>/bin/NAME of the
 // installation that holds the kernelspec (/usr/share/jupyter/kernels/python3 -> /usr/bin/python3,
-// like jupyter_client using its own interpreter), then to PATH.
+// like jupyter_client using its own interpreter), then to PATH. A kernel that runs elsewhere
+// (`folder_parent_in_kernel` set) gets the name as it is, to find on its own PATH.
 //
 // Shutdown() escalates and never waits long: shutdown_request on control, then SIGTERM to the
 // process group after `shutdown_grace`, then SIGKILL after `kill_grace`; whatever the kernel left
@@ -36,6 +40,7 @@
 #include "jupyter/kernel_process.h"
 #include "jupyter/kernelspec.h"
 #include "jupyter/message.h"
+#include "process/unique_fd.h"
 
 namespace codeexec::jupyter {
 
@@ -53,6 +58,10 @@ struct LocalKernelOptions {
   std::string transport = "tcp";
   // Where the private folder is made; empty: $TMPDIR or /tmp.
   std::filesystem::path folder_parent;
+  // The kernel runs where `folder_parent` is seen at this path (a container's /workspace): the
+  // connection file, its socket paths and `cwd` (which must be inside folder_parent) are given to
+  // the kernel there, and its program is not looked for on this host. Empty: on this host.
+  std::filesystem::path folder_parent_in_kernel;
 };
 
 class LocalKernel final : public Kernel {
@@ -117,6 +126,7 @@ class LocalKernel final : public Kernel {
   KernelSpec spec_;
   Session session_;
   std::filesystem::path dir_;
+  UniqueFd dir_fd_;  // the private folder, for the ipc transport's socket paths
   std::filesystem::path connection_file_;
   std::unique_ptr<KernelChannels> channels_;
   std::unique_ptr<Process> process_;

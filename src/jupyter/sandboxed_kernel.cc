@@ -2,94 +2,29 @@
 
 #include <fmt/format.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <thread>
 
 #include "core/confined_folder.h"
 #include "process/output_collector.h"
-#include "process/unique_fd.h"
 #include "sandbox/new_sandbox_runner.h"
 
 namespace codeexec::jupyter {
 namespace {
 
-// The kernel's own output (its banner, warnings, a traceback when it fails to start).
-constexpr std::size_t kKeptOutput = 64 * 1024;
 // A kernel runs until it is stopped; the run's deadline is only there because runs have one.
 constexpr auto kForever = std::chrono::hours(24 * 365 * 10);
 
-// One sandbox run holding the kernel, on a thread; `done_` becomes readable when it ends.
-class SandboxedKernelProcess final : public KernelProcess {
- public:
-  SandboxedKernelProcess(SandboxRunner& runner, KernelLaunch launch, UniqueFd done)
-      : runner_(runner), env_(std::move(launch.env)), done_(std::move(done)) {
-    step_.argv = std::move(launch.argv);
-    step_.env = &env_;
-    step_.working_folder = launch.cwd.string();
-    limits_.deadline = std::chrono::steady_clock::now() + kForever;
-    thread_ = std::thread([this] {
-      outcome_ = runner_.Run(step_, limits_, cancel_, output_);
-      uint64_t one = 1;
-      [[maybe_unused]] ssize_t n = write(done_.get(), &one, sizeof(one));
-    });
+std::string Describe(const RunOutcome& outcome) {
+  if (outcome.memory_limit_exceeded) return "killed at the sandbox's memory limit";
+  if (outcome.policy_violation) return "killed for a forbidden system call";
+  if (outcome.cancelled) return "killed";
+  if (outcome.signal != 0) {
+    return fmt::format("killed by signal {} ({})", outcome.signal, strsignal(outcome.signal));
   }
-
-  ~SandboxedKernelProcess() override {
-    cancel_.Cancel();
-    if (thread_.joinable()) thread_.join();
-  }
-
-  int exit_fd() const override { return joined_ ? -1 : done_.get(); }
-
-  bool HasExited() override {
-    if (joined_) return true;
-    if (!WaitReadable(done_.get(), std::chrono::milliseconds(0))) return false;
-    thread_.join();
-    joined_ = true;
-    kept_ = output_.Finish().output;
-    return true;
-  }
-
-  std::string ExitDescription() const override {
-    if (!joined_) return "running";
-    if (!outcome_) return "could not start in the sandbox: " + outcome_.error().message();
-    if (outcome_->memory_limit_exceeded) return "killed at the sandbox's memory limit";
-    if (outcome_->policy_violation) return "killed for a forbidden system call";
-    if (outcome_->cancelled) return "killed";
-    if (outcome_->signal != 0) {
-      return fmt::format("killed by signal {} ({})", outcome_->signal, strsignal(outcome_->signal));
-    }
-    return fmt::format("exit code {}", outcome_->exit_code);
-  }
-
-  bool SignalInterrupt() override { return false; }
-  // PID 1 of the namespace takes no SIGTERM from outside: both end it at once.
-  void Terminate() override { cancel_.Cancel(); }
-  void Kill() override { cancel_.Cancel(); }
-
-  std::string OutputTail(std::size_t max_bytes) const override {
-    if (!joined_) return {};
-    std::string tail = !outcome_ ? outcome_.error().message() + "\n" + kept_ : kept_;
-    if (tail.size() > max_bytes) tail.erase(0, tail.size() - max_bytes);
-    return tail;
-  }
-
- private:
-  SandboxRunner& runner_;
-  Environment env_;
-  Step step_;
-  RunLimits limits_;
-  CancellationToken cancel_;
-  OutputCollector output_{kKeptOutput};
-  Result<RunOutcome> outcome_ = RunOutcome{};
-  UniqueFd done_;
-  std::thread thread_;
-  bool joined_ = false;
-  std::string kept_;
-};
+  return fmt::format("exit code {}", outcome.exit_code);
+}
 
 }  // namespace
 
@@ -120,10 +55,25 @@ Result<std::unique_ptr<KernelSandbox>> KernelSandbox::Create(const std::filesyst
 }
 
 KernelLauncher KernelSandbox::launcher() {
-  return [this](KernelLaunch launch) -> Result<std::unique_ptr<KernelProcess>> {
-    UniqueFd done(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-    if (!done.valid()) return ErrnoError("eventfd", errno);
-    return std::make_unique<SandboxedKernelProcess>(*runner_, std::move(launch), std::move(done));
+  return [this](KernelLaunch launch) {
+    // PID 1 of the namespace takes no signal from outside: cancelling the run kills it, and with
+    // it every process of the kernel.
+    return StartKernelRun(
+        [this, launch = std::move(launch)](const CancellationToken& cancel,
+                                           OutputCollector& output) -> Result<std::string> {
+          Step step;
+          step.argv = launch.argv;
+          step.env = &launch.env;
+          step.working_folder = launch.cwd.string();
+          RunLimits limits;
+          limits.deadline = std::chrono::steady_clock::now() + kForever;
+          auto outcome = runner_->Run(step, limits, cancel, output);
+          if (!outcome) {
+            return MakeError(outcome.error().code(),
+                             "could not start in the sandbox: " + outcome.error().message());
+          }
+          return Describe(*outcome);
+        });
   };
 }
 

@@ -149,7 +149,9 @@ Result<ExecutorPolicy> ExecutorPolicy::Create(const ExecutorRegistry& registry,
                         name, key, key == "work_dir" ? " (choose where with --work-root)" : ""));
       }
     }
-    if (name == "jupyter" && policy.jupyter_sandbox_ && !config.contains("sandbox")) {
+    // A kernel runs in the sandbox unless the operator chose where it runs.
+    if (name == "jupyter" && policy.jupyter_sandbox_ && !config.contains("sandbox") &&
+        !config.contains("docker") && !config.contains("isolation")) {
       config["sandbox"] = true;
     }
     if (name == "docker") {
@@ -173,8 +175,8 @@ Result<ExecutorPolicy> ExecutorPolicy::Create(const ExecutorRegistry& registry,
   for (const std::string& name : policy.allowed_) {
     if (options.allow_unisolated || policy.IsIsolated(name)) continue;
     std::string why = name == "jupyter"
-                          ? "runs its kernel on this host without isolation (this build cannot "
-                            "start a kernel in the sandbox)"
+                          ? "runs its kernel on this host without isolation (configure it with "
+                            "{\"sandbox\": true} or {\"docker\": true})"
                           : "runs code on this host without isolation";
     return MakeError(ErrorCode::kInvalidArgument,
                      fmt::format("executor '{}' {}: pass --allow-unisolated to allow it anyway, "
@@ -188,8 +190,24 @@ bool ExecutorPolicy::IsIsolated(std::string_view name) const {
   if (name == "sandbox" || name == "docker") return true;
   if (name == "jupyter") {
     auto found = configs_.find(name);
-    bool asks = found != configs_.end() && found->second.config.value("sandbox", false) == true;
-    return jupyter_sandbox_ && asks;
+    if (found == configs_.end()) return false;
+    const json& config = found->second.config;
+    // "sandbox" and "docker" select their isolation with true or an object of options; any key
+    // that asks for no isolation makes the kernel unisolated, whatever the others say.
+    auto selects = [&](const char* key) {
+      auto it = config.find(key);
+      return it != config.end() && (it->is_object() || (it->is_boolean() && it->get<bool>()));
+    };
+    auto declines = [&](const char* key) {
+      auto it = config.find(key);
+      return it != config.end() && it->is_boolean() && !it->get<bool>();
+    };
+    auto named = config.find("isolation");
+    std::string isolation =
+        named != config.end() && named->is_string() ? named->get<std::string>() : std::string();
+    if (isolation == "none" || declines("sandbox") || declines("docker")) return false;
+    return isolation == "docker" || selects("docker") ||
+           (jupyter_sandbox_ && (isolation == "sandbox" || selects("sandbox")));
   }
   return false;
 }

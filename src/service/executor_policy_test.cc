@@ -63,6 +63,28 @@ TEST(ExecutorPolicyTest, JupyterOnTheHostNeedsAllowUnisolatedUntilItHasASandbox)
   }
 }
 
+TEST(ExecutorPolicyTest, AJupyterKernelInAContainerIsIsolated) {
+  for (std::string config : {R"({"docker": true})", R"({"docker": {"memory_limit": "1g"}})",
+                             R"({"isolation": "docker"})"}) {
+    PolicyOptions options;
+    options.default_executor = "jupyter";
+    options.configs["jupyter"] = config;
+    auto created = ExecutorPolicy::Create(DefaultExecutorRegistry(), options);
+    ASSERT_TRUE(created) << config << ": " << created.error().message();
+    EXPECT_TRUE(created->IsIsolated("jupyter")) << config;
+    EXPECT_FALSE(created->Choose("jupyter", nullptr)->config.contains("sandbox")) << config;
+  }
+  for (std::string config : {R"({"docker": false})", R"({"isolation": "none"})",
+                             R"({"docker": true, "sandbox": false})"}) {
+    PolicyOptions options;
+    options.default_executor = "jupyter";
+    options.configs["jupyter"] = config;
+    auto refused = ExecutorPolicy::Create(DefaultExecutorRegistry(), options);
+    ASSERT_FALSE(refused) << config;
+    EXPECT_THAT(refused.error().message(), HasSubstr("{\"docker\": true}")) << config;
+  }
+}
+
 TEST(ExecutorPolicyTest, ClientsMayLowerLimits) {
   ExecutorPolicy policy = MakePolicy(Configured("sandbox", R"j({"timeout": 30})j"));
   auto choice = policy.Choose("sandbox", json{{"timeout", 5}, {"memory_limit", "256m"}});

@@ -16,6 +16,18 @@
 
 namespace codeexec::testing {
 
+// Polls `done` every 20 ms until it holds or `limit` has passed, and says whether it held: a
+// bound against hangs, not a timing assertion.
+template <typename Done>
+bool Eventually(Done done, std::chrono::milliseconds limit = std::chrono::seconds(30)) {
+  auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return done();
+}
+
 // A new folder /tmp/codeexec-TAG-XXXXXX (canonical path), removed with its contents on
 // destruction.
 class TempDir {

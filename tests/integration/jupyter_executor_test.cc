@@ -1,7 +1,8 @@
 // JupyterCodeExecutor against real kernels: the same behaviour in local mode (Debian's
 // python3-ipykernel under /usr/bin/python3, over ZeroMQ), with that kernel in the native sandbox
-// (over ZeroMQ's ipc transport; needs root) and in remote mode (a real jupyter-server on
-// 127.0.0.1 with a token, over REST and the kernel WebSocket).
+// (over ZeroMQ's ipc transport; needs root), in a Docker container (the test image's ipykernel,
+// over the ipc transport through the mounted work folder; needs a daemon) and in remote mode (a
+// real jupyter-server on 127.0.0.1 with a token, over REST and the kernel WebSocket).
 #include "codeexec/jupyter_executor.h"
 
 #include <gmock/gmock.h>
@@ -15,6 +16,7 @@
 
 #include "codeexec/registry.h"
 #include "command.h"
+#include "docker_test_util.h"
 #include "jupyter_server_util.h"
 
 namespace codeexec {
@@ -26,9 +28,19 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
 
-enum class Mode { kLocal, kSandbox, kRemote };
+enum class Mode { kLocal, kSandbox, kDocker, kRemote };
 std::string ModeText(Mode mode) {
-  return mode == Mode::kLocal ? "Local" : mode == Mode::kSandbox ? "Sandbox" : "Remote";
+  switch (mode) {
+    case Mode::kLocal:
+      return "Local";
+    case Mode::kSandbox:
+      return "Sandbox";
+    case Mode::kDocker:
+      return "Docker";
+    case Mode::kRemote:
+      return "Remote";
+  }
+  return "?";
 }
 void PrintTo(Mode mode, std::ostream* out) { *out << ModeText(mode); }
 
@@ -51,21 +63,53 @@ class JupyterExecutorTest : public ::testing::TestWithParam<Mode> {
     }
     if (sandboxed() && geteuid() != 0 && !testing::InCi()) GTEST_SKIP() << "the sandbox needs root";
     if (remote()) server_ = std::make_unique<testing::JupyterServerProcess>();
+    if (contained()) {
+      auto client = testing::DefaultDockerClient();
+      std::string missing = !client ? client.error().message() : "";
+      if (client && !client->InspectImage(testing::DockerTestImage())) {
+        missing = "the test image is missing: build it with scripts/build-test-image.sh";
+      }
+      if (!missing.empty()) {
+        if (testing::InCi()) FAIL() << missing;
+        GTEST_SKIP() << "needs a Docker daemon and the test image: " << missing;
+      }
+      docker_ = std::move(*client);
+      container_label_ = "jupyter-" + temp_.path().filename().string();
+    }
+  }
+
+  // No container of this test is left (the label is the test's own).
+  void TearDown() override {
+    if (!docker_) return;
+    auto left = docker_->ListContainers({"codeexec.test=" + container_label_});
+    ASSERT_TRUE(left.has_value()) << left.error().message();
+    for (const auto& container : *left) {
+      ADD_FAILURE() << "container left behind: " << container.name;
+      [[maybe_unused]] auto removed = docker_->RemoveContainer(container.id, /*force=*/true);
+    }
   }
 
   bool remote() const { return GetParam() == Mode::kRemote; }
   bool sandboxed() const { return GetParam() == Mode::kSandbox; }
+  bool contained() const { return GetParam() == Mode::kDocker; }
 
   // The kernel is gone: its process (a host kernel's pid, when there is one) and every process
-  // started with its connection file.
+  // started with its connection file, named by its private folder (a container's kernel has it
+  // under /workspace).
   static bool KernelGone(int pid, const fs::path& connection) {
-    return (pid <= 0 || testing::ProcessIsDead(pid)) && NoneLeft(connection.string());
+    return (pid <= 0 || testing::ProcessIsDead(pid)) &&
+           NoneLeft(connection.parent_path().filename().string());
   }
   // The configuration keys that select this mode's kernel (besides the work folder).
   nlohmann::json ModeConfig() const {
     if (remote()) {
       return {{"jupyter_server",
                {{"host", "127.0.0.1"}, {"port", server_->port()}, {"token", server_->token()}}}};
+    }
+    if (contained()) {
+      return {{"docker",
+               {{"image", testing::DockerTestImage()},
+                {"labels", {{"codeexec.test", container_label_}}}}}};
     }
     return sandboxed() ? nlohmann::json{{"sandbox", true}} : nlohmann::json::object();
   }
@@ -80,6 +124,11 @@ class JupyterExecutorTest : public ::testing::TestWithParam<Mode> {
     } else {
       options.work_dir = temp_.path() / "work";
       if (sandboxed()) options.isolation = JupyterIsolation::kSandbox;
+      if (contained()) {
+        options.isolation = JupyterIsolation::kDocker;
+        options.docker.image = testing::DockerTestImage();
+        options.docker.labels["codeexec.test"] = container_label_;
+      }
     }
     return options;
   }
@@ -109,6 +158,8 @@ class JupyterExecutorTest : public ::testing::TestWithParam<Mode> {
 
   testing::TempDir temp_{"jupyter"};
   std::unique_ptr<testing::JupyterServerProcess> server_;
+  std::optional<docker::DockerClient> docker_;  // Docker mode
+  std::string container_label_;
 };
 
 TEST_P(JupyterExecutorTest, StatePersistsAcrossBlocksAndCalls) {
@@ -362,8 +413,13 @@ TEST_P(JupyterExecutorTest, UnknownKernelAndMissingOutputDirGiveSpecMessages) {
   options.kernel_name = "nosuchkernel";
   auto unknown = JupyterCodeExecutor::Create(options);
   ASSERT_FALSE(unknown.has_value());
-  EXPECT_EQ(unknown.error().code(), ErrorCode::kNotFound);
-  EXPECT_THAT(unknown.error().message(), StartsWith("Kernel nosuchkernel is not installed."));
+  if (contained()) {  // the image's ipykernel, whatever this host has installed
+    EXPECT_EQ(unknown.error().code(), ErrorCode::kInvalidArgument);
+    EXPECT_THAT(unknown.error().message(), HasSubstr("the image's ipykernel"));
+  } else {
+    EXPECT_EQ(unknown.error().code(), ErrorCode::kNotFound);
+    EXPECT_THAT(unknown.error().message(), StartsWith("Kernel nosuchkernel is not installed."));
+  }
   options.kernel_name = "python3";
   options.output_dir = "/nonexistent/out";
   auto missing = JupyterCodeExecutor::Create(options);
@@ -401,7 +457,9 @@ TEST_P(JupyterExecutorTest, CommandLineRunsThroughTheKernel) {
 std::string ModeName(const ::testing::TestParamInfo<Mode>& mode) { return ModeText(mode.param); }
 
 INSTANTIATE_TEST_SUITE_P(Modes, JupyterExecutorTest,
-                         ::testing::Values(Mode::kLocal, Mode::kSandbox, Mode::kRemote), ModeName);
+                         ::testing::Values(Mode::kLocal, Mode::kSandbox, Mode::kDocker,
+                                           Mode::kRemote),
+                         ModeName);
 
 // Local mode only: the kernel is a child of this process.
 using JupyterLocalExecutorTest = JupyterExecutorTest;

@@ -26,15 +26,7 @@ namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-template <typename Done>
-bool Eventually(Done done, std::chrono::milliseconds patience = std::chrono::seconds(10)) {
-  auto deadline = std::chrono::steady_clock::now() + patience;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return true;
-}
+using testing::Eventually;
 
 class JupyterSandboxTest : public ::testing::Test {
  protected:

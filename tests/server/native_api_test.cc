@@ -17,17 +17,6 @@ namespace {
 
 using nlohmann::json;
 
-// Polls `done` every 20 ms for up to `limit` (a bound against hangs, not a timing assertion).
-bool Eventually(const std::function<bool()>& done,
-                std::chrono::seconds limit = std::chrono::seconds(30)) {
-  auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return done();
-}
-
 class NativeApiTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
