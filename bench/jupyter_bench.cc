@@ -19,8 +19,11 @@
 // the benchmark's own, against the floors of jupyter_remote_floor.h (a bare remote start, a raw
 // WebSocket cell on the executor's own kernel), interleaved the same way.
 // Sandboxed kernel (isolation "sandbox", as root; skip with --no-sandbox, alone with
-// --sandbox-only): its start and restart against the bare start, its cells against the raw cell
-// on a bare kernel of the host: the price of the isolation.
+// --sandbox-only) and kernel in a Docker container (isolation "docker", image
+// codeexec/python:bookworm; skip with --no-docker, alone with --docker-only): their start and
+// restart against the bare start, their cells against the raw cell on a bare kernel of the host:
+// the price of the isolation. The container's start includes creating the container; a restart
+// starts only a new kernel in it.
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <signal.h>
@@ -465,15 +468,15 @@ void BenchLocal(int rounds, int starts, bool quick, bool with_client) {
   (void)executor.Stop();
 }
 
-// The sandboxed kernel against the bare kernel, interleaved: start, cells, restart.
-void BenchSandbox(int rounds, int starts) {
-  codeexec::JupyterExecutorOptions sandboxed;
-  sandboxed.isolation = codeexec::JupyterIsolation::kSandbox;
+// An isolated kernel (`title`, `column`) against the bare kernel, interleaved: start, cells,
+// restart.
+void BenchIsolated(std::string_view title, std::string_view column,
+                   const codeexec::JupyterExecutorOptions& isolated, int rounds, int starts) {
   fmt::print(
-      "\nSandboxed kernel (isolation \"sandbox\", ipc transport): medians of {} cells and {} "
-      "starts, interleaved with the bare kernel\n\n"
-      "| measurement | sandboxed | bare kernel | ratio |\n|---|---|---|---|\n",
-      rounds, starts);
+      "\n{} (ipc transport): medians of {} cells and {} starts, interleaved with the bare "
+      "kernel\n\n"
+      "| measurement | {} | bare kernel | ratio |\n|---|---|---|---|\n",
+      title, rounds, starts, column);
   auto row = [](std::string_view what, const std::vector<double>& ours,
                 const std::vector<double>& floor) {
     fmt::print("| {} | {:.1f} ms | {:.1f} ms | **{:.3f}x** |\n", what, Median(ours), Median(floor),
@@ -482,14 +485,14 @@ void BenchSandbox(int rounds, int starts) {
   std::vector<double> ours_start, bare_start;
   for (int i = 0; i < starts; ++i) {
     double ms = 0;
-    { auto executor = StartExecutor(&ms, sandboxed); }
+    { auto executor = StartExecutor(&ms, isolated); }
     ours_start.push_back(ms);
     bare_start.push_back(BareStartMs());
   }
   row("kernel start to ready (executor Create)", ours_start, bare_start);
 
   double ignored_ms = 0;
-  auto executor = StartExecutor(&ignored_ms, sandboxed);
+  auto executor = StartExecutor(&ignored_ms, isolated);
   auto host = StartExecutor(&ignored_ms);
   auto info = jp::ReadConnectionFile(host.connection_file());
   if (!info) Die(info.error().ToString());
@@ -503,7 +506,7 @@ void BenchSandbox(int rounds, int starts) {
     for (int i = 0; i < rounds; ++i) {
       ours.push_back(TimeMillis([&] {
         auto result = executor.ExecuteCodeBlocks({{"python", code}});
-        if (!result || result->exit_code != 0) Die("a sandboxed cell failed");
+        if (!result || result->exit_code != 0) Die("an isolated cell failed");
       }));
       floor.push_back(raw.Cell(code));
     }
@@ -512,7 +515,7 @@ void BenchSandbox(int rounds, int starts) {
   std::vector<double> restarts, bare_restarts;
   for (int i = 0; i < starts; ++i) {
     restarts.push_back(TimeMillis([&] {
-      if (!executor.Restart()) Die("sandboxed restart failed");
+      if (!executor.Restart()) Die("an isolated restart failed");
     }));
     bare_restarts.push_back(BareStartMs());
   }
@@ -524,14 +527,17 @@ void BenchSandbox(int rounds, int starts) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  bool quick = false, with_client = true, local = true, remote = true, sandbox = geteuid() == 0;
+  bool quick = false, with_client = true, local = true, remote = true, sandbox = geteuid() == 0,
+       docker = true;
   int rounds = 200;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--quick") == 0) quick = true;
     if (std::strcmp(argv[i], "--no-remote") == 0) remote = false;
-    if (std::strcmp(argv[i], "--remote-only") == 0) local = sandbox = false;
+    if (std::strcmp(argv[i], "--remote-only") == 0) local = sandbox = docker = false;
     if (std::strcmp(argv[i], "--no-sandbox") == 0) sandbox = false;
-    if (std::strcmp(argv[i], "--sandbox-only") == 0) local = remote = false;
+    if (std::strcmp(argv[i], "--sandbox-only") == 0) local = remote = docker = false;
+    if (std::strcmp(argv[i], "--no-docker") == 0) docker = false;
+    if (std::strcmp(argv[i], "--docker-only") == 0) local = remote = sandbox = false;
     if (std::strcmp(argv[i], "--no-jupyter-client") == 0) with_client = false;
     if (std::strcmp(argv[i], "--rounds") == 0 && i + 1 < argc) rounds = std::atoi(argv[++i]);
   }
@@ -539,6 +545,23 @@ int main(int argc, char** argv) {
   const int starts = quick ? 3 : 7;
   if (local) BenchLocal(rounds, starts, quick, with_client);
   if (remote) BenchRemote(rounds, starts);
-  if (sandbox) BenchSandbox(rounds, starts);
+  if (sandbox) {
+    codeexec::JupyterExecutorOptions options;
+    options.isolation = codeexec::JupyterIsolation::kSandbox;
+    BenchIsolated("Sandboxed kernel (isolation \"sandbox\")", "sandboxed", options, rounds, starts);
+  }
+  if (docker) {
+    codeexec::JupyterExecutorOptions options;
+    options.isolation = codeexec::JupyterIsolation::kDocker;
+    // No daemon or no image: said, and skipped (the other sections stand on their own).
+    auto probe = codeexec::JupyterCodeExecutor::Create(options);
+    if (!probe) {
+      fmt::print("\nKernel in a Docker container: skipped: {}\n", probe.error().message());
+      return 0;
+    }
+    (void)probe->Stop();
+    BenchIsolated("Kernel in a Docker container (isolation \"docker\")", "in a container", options,
+                  rounds, starts);
+  }
   return 0;
 }

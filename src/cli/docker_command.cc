@@ -89,8 +89,9 @@ void AddDockerCommand(CLI::App& app, int* status) {
   auto tag = std::make_shared<std::string>(docker::kDefaultBuiltImage);
   auto* build = docker->add_subcommand(
       "build-image",
-      "Build a Debian bookworm image with python3, numpy and matplotlib from Debian's packages "
-      "(mmdebstrap + docker import; no image registry needed). Skipped when the tag exists.");
+      "Build a Debian bookworm image with python3, numpy, matplotlib and ipykernel from Debian's "
+      "packages (mmdebstrap + docker import; no image registry needed). Skipped when the tag "
+      "exists.");
   build->add_option("--tag", *tag, "The image's name.")->capture_default_str();
   build->callback([tag, status] { *status = BuildImage(*tag); });
 }
