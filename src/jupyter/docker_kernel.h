@@ -14,8 +14,8 @@
 // interrupt_request). When a kernel's run ends, the work folder is scrubbed of special files and
 // of set-user-ID and set-group-ID bits, as after a docker executor's block.
 //
-// Threads: launcher() and Recreate() are called by the executor, one at a time and never while a
-// kernel runs; each kernel's process is used by one thread (KernelProcess). The KernelContainer
+// Threads: launcher() and EnsureRunning() are called by the executor, one at a time and never while
+// a kernel runs; each kernel's process is used by one thread (KernelProcess). The KernelContainer
 // outlives its kernels.
 #ifndef CODEEXEC_SRC_JUPYTER_DOCKER_KERNEL_H_
 #define CODEEXEC_SRC_JUPYTER_DOCKER_KERNEL_H_

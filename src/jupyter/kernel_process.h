@@ -1,5 +1,6 @@
 // KernelProcess: the process of a kernel this host starts, however it was started: directly
-// (SpawnHostKernel) or inside an isolating runner (the sandbox, see sandboxed_kernel.h).
+// (SpawnHostKernel) or inside an isolating runner (StartKernelRun: the sandbox, see
+// sandboxed_kernel.h, or a container, see docker_kernel.h).
 // LocalKernel owns one and asks it only what a kernel's lifetime needs: when it exits, how to
 // interrupt it, how to end it. Not thread-safe.
 #ifndef CODEEXEC_SRC_JUPYTER_KERNEL_PROCESS_H_
