@@ -55,16 +55,15 @@ Result<void> ValidateOptions(const JupyterExecutorOptions& options) {
                      "server runs it); remove it, or run the kernel locally");
   }
   if (options.isolation == JupyterIsolation::kDocker) {
+    if (AsciiLower(options.kernel_name) != "python3") {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       fmt::format("a kernel in a container is the image's ipykernel "
+                                   "(kernel_name \"python3\"), not {}: remove kernel_name, or run "
+                                   "that kernel on this host or in the sandbox",
+                                   options.kernel_name));
+    }
     DockerContainerOptions container = options.docker;  // checked before anything is made
     if (auto checked = docker::CheckContainerOptions(container); !checked) return checked;
-  }
-  if (options.isolation == JupyterIsolation::kDocker &&
-      AsciiLower(options.kernel_name) != "python3") {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     fmt::format("a kernel in a container is the image's ipykernel (kernel_name "
-                                 "\"python3\"), not {}: remove kernel_name, or run that kernel "
-                                 "on this host or in the sandbox",
-                                 options.kernel_name));
   }
   if (options.server &&
       (options.server->host.empty() || options.server->port <= 0 || options.server->port > 65535)) {

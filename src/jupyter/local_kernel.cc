@@ -5,10 +5,11 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
-#include <fstream>
 
 #include "codeexec/languages.h"
 #include "jupyter/readiness.h"
@@ -112,6 +113,10 @@ Result<void> LocalKernel::Launch(const LocalKernelOptions& options) {
   auto dir = MakePrivateDir(options.folder_parent);
   if (!dir) return tl::unexpected(dir.error());
   dir_ = *dir;
+  // The folder as made: a kernel that may write in the work folder cannot swap it for a link to
+  // elsewhere under the paths used below.
+  dir_fd_.Reset(open(dir_.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!dir_fd_.valid()) return ErrnoError("cannot open " + dir_.string(), errno);
   connection_file_ = dir_ / "connection.json";
   const fs::path& seen_as = options.folder_parent_in_kernel;
   fs::path kernel_dir = seen_as.empty() ? dir_ : seen_as / dir_.filename();
@@ -124,8 +129,6 @@ Result<void> LocalKernel::Launch(const LocalKernelOptions& options) {
     fs::path relative = options.cwd.empty() ? fs::path() : dir_.lexically_relative(options.cwd);
     bool inside = !relative.empty() && *relative.begin() != "..";
     seen = NewIpcConnection(spec_.name, (inside ? relative : kernel_dir) / "kernel");
-    dir_fd_.Reset(open(dir_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-    if (!dir_fd_.valid()) return ErrnoError("cannot open " + dir_.string(), errno);
     info = seen;
     if (info) info->ip = fmt::format("/proc/self/fd/{}/kernel", dir_fd_.get());
   } else {
@@ -151,9 +154,9 @@ Result<void> LocalKernel::Launch(const LocalKernelOptions& options) {
         (seen_as / options.cwd.lexically_relative(options.folder_parent)).lexically_normal();
   }
   launch.argv.front() = launch.program;
-  fs::path log = dir_ / "kernel.log";
-  UniqueFd log_fd(open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-  if (!log_fd.valid()) return ErrnoError("cannot create " + log.string(), errno);
+  UniqueFd log_fd(openat(dir_fd_.get(), "kernel.log",
+                         O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!log_fd.valid()) return ErrnoError("cannot create " + (dir_ / "kernel.log").string(), errno);
   launch.log_fd = log_fd.get();
 
   // Connect before the kernel exists: the sockets retry until it binds, and iopub is subscribed
@@ -300,16 +303,16 @@ std::string LocalKernel::LogTail(std::size_t max_bytes) const {
     std::string kept = process_->process->OutputTail(max_bytes);
     if (!kept.empty()) return kept;
   }
-  std::ifstream in(dir_ / "kernel.log", std::ios::binary);
-  if (!in) return {};
-  in.seekg(0, std::ios::end);
-  std::streamoff size = in.tellg();
-  std::streamoff start = size > static_cast<std::streamoff>(max_bytes)
-                             ? size - static_cast<std::streamoff>(max_bytes)
-                             : 0;
-  in.seekg(start);
-  std::string tail(static_cast<std::size_t>(size - start), '\0');
-  in.read(tail.data(), static_cast<std::streamsize>(tail.size()));
+  // Read through the folder as made, never through a link: an isolated kernel may have replaced
+  // the log with a link to a file of this host, which must not reach an error message.
+  if (!dir_fd_.valid()) return {};
+  UniqueFd fd(openat(dir_fd_.get(), "kernel.log", O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  struct stat info {};
+  if (!fd.valid() || fstat(fd.get(), &info) != 0 || !S_ISREG(info.st_mode)) return {};
+  off_t start = std::max<off_t>(0, info.st_size - static_cast<off_t>(max_bytes));
+  std::string tail(static_cast<std::size_t>(info.st_size - start), '\0');
+  ssize_t got = pread(fd.get(), tail.data(), tail.size(), start);
+  tail.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
   while (!tail.empty() && (tail.back() == '\n' || tail.back() == ' ')) tail.pop_back();
   return tail;
 }

@@ -1,10 +1,12 @@
 #include "jupyter/zmtp_socket.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #include <algorithm>
@@ -12,6 +14,7 @@
 #include <charconv>
 #include <climits>
 #include <cstddef>
+#include <cstdio>
 #include <cstring>
 
 #include "codeexec/log.h"
@@ -105,6 +108,29 @@ Result<socklen_t> Resolve(std::string_view endpoint, sockaddr_storage& address) 
       fmt::format("bad ZeroMQ endpoint {}: only tcp:// and ipc:// are supported", endpoint));
 }
 
+// The address to connect to for `address`: a path endpoint becomes /proc/self/fd/N of the
+// socket file itself (`socket_file`, opened without following a link at the path's end), so that
+// a peer that can write where its socket lies (an untrusted kernel's folder) cannot point this
+// host at another of its sockets through a symbolic link. False while the path is not a socket
+// (not bound yet, or something else): a link is never followed.
+bool ConnectableAddress(const sockaddr_storage& address, socklen_t size, UniqueFd& socket_file,
+                        sockaddr_storage& target, socklen_t& target_size) {
+  target = address;
+  target_size = size;
+  const auto& un = reinterpret_cast<const sockaddr_un&>(address);
+  if (address.ss_family != AF_UNIX || un.sun_path[0] == '\0') return true;  // tcp, abstract
+  socket_file.Reset(open(un.sun_path, O_PATH | O_NOFOLLOW | O_CLOEXEC));
+  struct stat info {};
+  if (!socket_file.valid() || fstat(socket_file.get(), &info) != 0 || !S_ISSOCK(info.st_mode)) {
+    return false;
+  }
+  auto& via = reinterpret_cast<sockaddr_un&>(target);
+  int length =
+      std::snprintf(via.sun_path, sizeof(via.sun_path), "/proc/self/fd/%d", socket_file.get());
+  target_size = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + length + 1);
+  return true;
+}
+
 Result<void> CheckOptions(const ZmtpOptions& options) {
   auto invalid = [](std::string_view why) {
     return MakeError(ErrorCode::kInvalidArgument, std::string(why));
@@ -147,6 +173,14 @@ Result<ZmtpSocket> ZmtpSocket::Connect(std::string_view endpoint, ZmtpOptions op
 
 Result<void> ZmtpSocket::StartConnect(Clock::time_point now) {
   const int family = address_.ss_family;
+  UniqueFd socket_file;
+  sockaddr_storage target;
+  socklen_t target_size;
+  if (!ConnectableAddress(address_, address_size_, socket_file, target, target_size)) {
+    fd_.Reset();
+    Retry(now, options_.reconnect_interval);  // as a refused connection: not bound yet
+    return {};
+  }
   fd_.Reset(socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd_.valid()) {
     int error = errno;
@@ -157,7 +191,7 @@ Result<void> ZmtpSocket::StartConnect(Clock::time_point now) {
     int one = 1;  // requests and replies are small: never hold one back
     setsockopt(fd_.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   }
-  if (connect(fd_.get(), reinterpret_cast<const sockaddr*>(&address_), address_size_) == 0) {
+  if (connect(fd_.get(), reinterpret_cast<const sockaddr*>(&target), target_size) == 0) {
     Connected(now);
   } else if (errno == EINPROGRESS || errno == EINTR) {
     state_ = State::kConnecting;

@@ -12,7 +12,9 @@
 // type, an ERROR command, a frame over `max_message_size`, malformed frames or a handshake not
 // finished within `handshake_timeout` drop the connection: the problem is counted in stats(),
 // logged as a warning, and the connection retried with a delay that doubles up to
-// `reconnect_interval_max`. Nothing a peer sends throws, aborts or blocks.
+// `reconnect_interval_max`. Nothing a peer sends throws, aborts or blocks. An ipc path is
+// connected only when it is a socket: a symbolic link at its end is never followed (the peer
+// may control the folder), and is waited out as a socket not bound yet.
 //
 // Progress happens in Poll(), which waits on several sockets and other descriptors at once;
 // Send() writes at once when it can and never blocks. Not thread-safe; movable.

@@ -230,6 +230,26 @@ TEST_F(ZmtpSocketTest, IpcEndpointsAsJupyterNamesThem) {
   std::filesystem::remove_all(dir);
 }
 
+// A peer that controls the folder of its socket (an untrusted kernel) cannot point this host at
+// another socket through a symbolic link: the link is waited out as a socket not bound yet.
+TEST_F(ZmtpSocketTest, AnIpcPathThatIsASymbolicLinkIsNeverFollowed) {
+  char dir[] = "/tmp/zmtp-test-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  std::string elsewhere = std::string(dir) + "/elsewhere", link = std::string(dir) + "/kernel-1";
+  zmq::socket_t other = Bind(context_, zmq::socket_type::router, "ipc://" + elsewhere);
+  std::filesystem::create_symlink(elsewhere, link);
+  ZmtpSocket dealer = Connect("ipc://" + link, Options(SocketType::kDealer, "client"));
+  ASSERT_TRUE(dealer.Send(Frames{"not for you"}));
+  PumpFor(dealer, milliseconds(300));
+  EXPECT_FALSE(ZmqTryReceive(other).has_value());
+  // Once the path is a socket, the queued message goes there.
+  std::filesystem::remove(link);
+  zmq::socket_t router = Bind(context_, zmq::socket_type::router, "ipc://" + link);
+  EXPECT_EQ(PeerReceive(dealer, router), (Frames{"client", "not for you"}));
+  EXPECT_FALSE(ZmqTryReceive(other).has_value());
+  std::filesystem::remove_all(dir);
+}
+
 TEST_F(ZmtpSocketTest, AnswersLibzmqHeartbeatsSoTheConnectionStays) {
   zmq::socket_t router(context_, zmq::socket_type::router);
   router.set(zmq::sockopt::linger, 0);
