@@ -1,13 +1,17 @@
 #include "cli/executor_flags.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <iostream>
+#include <mutex>
 #include <nlohmann/json.hpp>
-#include <sstream>
+#include <thread>
+#include <vector>
 
 #include "cli/commands.h"
 #include "codeexec/registry.h"
@@ -82,18 +86,27 @@ int Fail(int status, std::string_view message) {
 }
 
 std::optional<std::string> ReadMessageFile(const std::string& file, std::string* error) {
-  std::stringstream text;
-  if (file == "-") {
-    text << std::cin.rdbuf();
-    return text.str();
-  }
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
+  int fd = file == "-" ? STDIN_FILENO : open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
     *error = fmt::format("cannot read the message file {}: {}", file, std::strerror(errno));
     return std::nullopt;
   }
-  text << in.rdbuf();
-  return text.str();
+  std::string text;
+  char buffer[65536];
+  ssize_t n;
+  while ((n = read(fd, buffer, sizeof(buffer))) != 0) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      *error = fmt::format("cannot read {}: {}", file == "-" ? "standard input" : file,
+                           std::strerror(errno));
+      text.clear();
+      break;
+    }
+    text.append(buffer, static_cast<std::size_t>(n));
+  }
+  if (fd != STDIN_FILENO) close(fd);
+  if (n != 0) return std::nullopt;
+  return text;
 }
 
 std::optional<std::string> TextOrFile(const std::string& value, std::string* error) {
@@ -101,22 +114,55 @@ std::optional<std::string> TextOrFile(const std::string& value, std::string* err
   return ReadMessageFile(value.substr(1), error);
 }
 
-SignalCanceller::SignalCanceller(CancellationToken token) {
-  sigemptyset(&signals_);
-  sigaddset(&signals_, SIGINT);
-  sigaddset(&signals_, SIGTERM);
-  sigaddset(&signals_, SIGUSR1);  // used only to wake the waiter at exit
-  pthread_sigmask(SIG_BLOCK, &signals_, nullptr);
-  waiter_ = std::thread([this, token] {
-    int signal = 0;
-    sigwait(&signals_, &signal);
-    if (signal != SIGUSR1) token.Cancel();
-  });
+namespace {
+
+// The tokens of the living SignalCancellers, and the one thread that takes the signals.
+struct SignalWaiter {
+  std::mutex mutex;
+  std::vector<const SignalCanceller*> cancellers;
+  sigset_t signals;
+
+  SignalWaiter() {
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    // Never joined: it waits for as long as the process lives, so that neither a run nor exit
+    // pays for starting and stopping it again.
+    std::thread([this] { Wait(); }).detach();
+  }
+
+  [[noreturn]] void Wait() {
+    for (;;) {
+      int number = 0;
+      if (sigwait(&signals, &number) != 0) continue;
+      std::vector<CancellationToken> cancel;
+      {
+        std::lock_guard lock(mutex);
+        for (const auto* canceller : cancellers) cancel.push_back(canceller->token());
+      }
+      for (const auto& token : cancel) token.Cancel();
+    }
+  }
+
+  static SignalWaiter& Get() {
+    static auto* waiter = new SignalWaiter;  // never destroyed: its thread outlives main
+    return *waiter;
+  }
+};
+
+}  // namespace
+
+SignalCanceller::SignalCanceller(CancellationToken token) : token_(std::move(token)) {
+  auto& waiter = SignalWaiter::Get();
+  std::lock_guard lock(waiter.mutex);
+  waiter.cancellers.push_back(this);
 }
 
 SignalCanceller::~SignalCanceller() {
-  pthread_kill(waiter_.native_handle(), SIGUSR1);
-  waiter_.join();
+  auto& waiter = SignalWaiter::Get();
+  std::lock_guard lock(waiter.mutex);
+  std::erase(waiter.cancellers, this);
 }
 
 }  // namespace codeexec::cli

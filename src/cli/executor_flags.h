@@ -3,16 +3,12 @@
 #ifndef CODEEXEC_SRC_CLI_EXECUTOR_FLAGS_H_
 #define CODEEXEC_SRC_CLI_EXECUTOR_FLAGS_H_
 
-#include <pthread.h>
-#include <signal.h>
-
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <thread>
 
 #include "codeexec/cancellation.h"
 #include "codeexec/error.h"
@@ -52,9 +48,11 @@ std::optional<std::string> ReadMessageFile(const std::string& file, std::string*
 // TEXT, or the contents of FILE for "@FILE"; nullopt with a message when FILE cannot be read.
 std::optional<std::string> TextOrFile(const std::string& value, std::string* error);
 
-// Ctrl-C or SIGTERM cancels `token`, so that running code's process tree is killed rather than
-// left running in its own session. The signals are blocked in every thread started after this
-// (and in this one) and taken by one waiter thread, until destruction.
+// Ctrl-C or SIGTERM cancels `token` while this object lives, so that running code's process tree
+// is killed rather than left running in its own session. The first one blocks the signals in the
+// calling thread (so in every thread started after it) and starts one waiter thread that lives as
+// long as the process. A signal that comes while no SignalCanceller lives is dropped: by then the
+// command is cleaning up (removing folders, containers) and ends by itself.
 class SignalCanceller {
  public:
   explicit SignalCanceller(CancellationToken token);
@@ -62,9 +60,10 @@ class SignalCanceller {
   SignalCanceller(const SignalCanceller&) = delete;
   SignalCanceller& operator=(const SignalCanceller&) = delete;
 
+  const CancellationToken& token() const { return token_; }
+
  private:
-  sigset_t signals_;
-  std::thread waiter_;
+  CancellationToken token_;
 };
 
 }  // namespace codeexec::cli

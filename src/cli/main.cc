@@ -1,7 +1,11 @@
 // codeexec: run the code blocks of a chat message, as an agent's code executor would.
 #include <unistd.h>
 
+#include <algorithm>
+#include <iterator>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include "cli/commands.h"
 #include "codeexec/log.h"
@@ -47,13 +51,27 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "codeexec 0.1.0");
   app.require_subcommand(1);
   int status = 0;
-  codeexec::cli::AddRunCommand(app, &status);
-  codeexec::cli::AddLanguagesCommand(app, &status);
-  codeexec::cli::AddDockerCommand(app, &status);
-  codeexec::cli::AddReplyCommand(app, &status);
-  codeexec::cli::AddChatCommand(app, &status);
-  codeexec::cli::AddServeCommand(app, &status);
-  codeexec::cli::AddMcpCommand(app, &status);
+  using Add = void (*)(CLI::App&, int*);
+  static constexpr std::pair<std::string_view, Add> kCommands[] = {
+      {"run", codeexec::cli::AddRunCommand},
+      {"languages", codeexec::cli::AddLanguagesCommand},
+      {"docker", codeexec::cli::AddDockerCommand},
+      {"reply", codeexec::cli::AddReplyCommand},
+      {"chat", codeexec::cli::AddChatCommand},
+      {"serve", codeexec::cli::AddServeCommand},
+      {"mcp", codeexec::cli::AddMcpCommand},
+  };
+  // A command line that names a subcommand first builds only that one: `codeexec run` is a
+  // whole process per message, and building every subcommand's options is most of the parser's
+  // cost. Anything else (help, --version, a mistake) sees them all.
+  auto named = argc > 1 ? std::find_if(std::begin(kCommands), std::end(kCommands),
+                                       [&](const auto& c) { return c.first == argv[1]; })
+                        : std::end(kCommands);
+  if (named != std::end(kCommands)) {
+    named->second(app, &status);
+  } else {
+    for (const auto& [name, add] : kCommands) add(app, &status);
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
