@@ -161,6 +161,23 @@ TEST_F(CliTest, InterruptCancelsTheCodeAndKillsItsProcesses) {
   EXPECT_TRUE(!(stat >> id >> comm >> state) || state == "Z") << "background sleep survived";
 }
 
+// Impatient users press Ctrl-C again while codeexec cleans up: the later signals must not cut the
+// clean-up short and leave the temporary work folder behind.
+TEST_F(CliTest, RepeatedInterruptsStillLeaveNoTemporaryFolder) {
+  std::string script =
+      std::string(CODEEXEC_CLI) + " run " +
+      Message("```sh\npwd > " + (dir_ / "work").string() + "\necho started\nsleep 100\n```") +
+      " & pid=$!; sleep 1; i=0; while [ $i -lt 20000 ] && kill -INT $pid 2>/dev/null; do "
+      "i=$((i + 1)); done; wait $pid; echo \"status $?\"";
+  auto run = testing::RunCommand({"/bin/sh", "-c", script}, dir_.string());
+  EXPECT_THAT(run.stdout_text, HasSubstr("Cancelled\nstatus 125\n")) << run.stderr_text;
+  std::ifstream printed(dir_ / "work");
+  std::string work;
+  ASSERT_TRUE(std::getline(printed, work));
+  EXPECT_THAT(fs::path(work).filename().string(), StartsWith("codeexec-"));
+  EXPECT_FALSE(fs::exists(work)) << "the temporary work folder was left behind";
+}
+
 TEST_F(CliTest, MessageWithoutCodeSaysSo) {
   auto run = Cli({"run", Message("Just words, no code.")});
   EXPECT_EQ(run.exit_code, 1);
