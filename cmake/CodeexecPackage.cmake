@@ -62,5 +62,4 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/codeexecConfigVersion.cma
 install(FILES
   ${PROJECT_BINARY_DIR}/codeexecConfig.cmake
   ${PROJECT_BINARY_DIR}/codeexecConfigVersion.cmake
-  ${CMAKE_CURRENT_LIST_DIR}/FindSeccomp.cmake
   DESTINATION ${package_dir})

@@ -1,13 +1,8 @@
 # FindSeccomp: libseccomp (Debian's libseccomp-dev ships no CMake package), found by path.
 # Defines Seccomp_FOUND, Seccomp_INCLUDE_DIR, Seccomp_LIBRARY and the imported target
-# Seccomp::Seccomp. Used by the build and, installed beside codeexecConfig.cmake, by the projects
-# that link the installed static library.
+# Seccomp::Seccomp. Only the build's seccomp compiler links it (src/sandbox/CMakeLists.txt).
 find_path(Seccomp_INCLUDE_DIR seccomp.h)
-if(Seccomp_USE_STATIC_LIBS)  # the archive, as OPENSSL_USE_STATIC_LIBS does for OpenSSL
-  find_library(Seccomp_LIBRARY NAMES libseccomp.a seccomp)
-else()
-  find_library(Seccomp_LIBRARY seccomp)
-endif()
+find_library(Seccomp_LIBRARY seccomp)
 
 include(FindPackageHandleStandardArgs)
 find_package_handle_standard_args(Seccomp REQUIRED_VARS Seccomp_LIBRARY Seccomp_INCLUDE_DIR)

@@ -1,5 +1,6 @@
-// The sandbox's seccomp policy, compiled once per executor into a BPF program that the child
-// installs with prctl just before exec (no allocation needed then).
+// The sandbox's seccomp policy as the BPF program that the child installs with prctl just before
+// exec (no allocation needed then). Compiled at build time (seccomp_policy.h) and embedded: Build
+// only copies it.
 //
 // Default allow, with a deny list of what generated code never needs: tracing other processes,
 // mounting, new namespaces, kernel keyrings, bpf, perf events, io_uring, kernel modules and kexec,
