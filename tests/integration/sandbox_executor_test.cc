@@ -3,11 +3,16 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
+#include <utility>
+#include <vector>
 
 #include "codeexec/registry.h"
 #include "command.h"
@@ -75,6 +80,35 @@ TEST_F(SandboxExecutorTest, WorkFolderIsWritableAndEverythingElseReadOnly) {
   std::string data;
   out >> data;
   EXPECT_EQ(data, "data");
+}
+
+// What the caller ignores or blocks is not passed on: code starts with every standard signal at
+// its default and none blocked, as with the local executor.
+TEST_F(SandboxExecutorTest, CodeStartsWithDefaultSignalsEvenWhenTheCallerIgnoresThem) {
+  auto executor = Make();
+  struct sigaction ignore {};
+  ignore.sa_handler = SIG_IGN;
+  std::vector<std::pair<int, struct sigaction>> previous;
+  for (int number : {SIGHUP, SIGINT, SIGPIPE, SIGUSR1, SIGTERM}) {
+    previous.emplace_back(number, (struct sigaction){});
+    sigaction(number, &ignore, &previous.back().second);
+  }
+  sigset_t blocked, old_mask;
+  sigemptyset(&blocked);
+  sigaddset(&blocked, SIGUSR2);
+  pthread_sigmask(SIG_BLOCK, &blocked, &old_mask);
+  auto result = Run(executor, {{"sh", "grep -E '^Sig(Ign|Blk)' /proc/self/status"}});
+  pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
+  for (auto& [number, action] : previous) sigaction(number, &action, nullptr);
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  std::istringstream lines(result.stdout_text);
+  int seen = 0;
+  for (std::string line; std::getline(lines, line); ++seen) {
+    auto tab = line.find('\t');
+    ASSERT_NE(tab, std::string::npos) << line;
+    EXPECT_EQ(std::stoull(line.substr(tab + 1), nullptr, 16) & 0x7fffffffu, 0u) << line;
+  }
+  EXPECT_EQ(seen, 2) << result.stdout_text;
 }
 
 TEST_F(SandboxExecutorTest, NoNetworkButItsOwnLoopback) {
