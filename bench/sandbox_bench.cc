@@ -86,12 +86,10 @@ int main(int argc, char** argv) {
   view_options.host_uid = options.host_uid;
   view_options.host_gid = options.host_gid;
   view_options.tmp_bytes = 1 << 24;
-  auto view = codeexec::SandboxView::Build(view_options);
-  if (!view) {
-    fmt::print(stderr, "{}\n", view.error().ToString());
+  if (auto built = runner.BuildView(view_options, &*work_files); !built) {
+    fmt::print(stderr, "{}\n", built.error().ToString());
     return 1;
   }
-  runner.SetView(std::move(*view), &*work_files);
   codeexec::Environment env = codeexec::Environment::FromOptions(options.env);
   auto sandboxed = [&](const std::vector<std::string>& args) {
     codeexec::Step step;

@@ -45,12 +45,12 @@ Result<std::unique_ptr<KernelSandbox>> KernelSandbox::Create(const std::filesyst
   view_options.read_only_paths = options.read_only_paths;
   view_options.tmp_bytes = options.limits.tmp_bytes;
   view_options.upper_layer = false;  // the host must reach the kernel's sockets as they appear
-  auto view = SandboxView::Build(view_options);
-  if (!view) return tl::unexpected(view.error());
   std::unique_ptr<KernelSandbox> sandbox(new KernelSandbox());
   sandbox->work_ = std::make_unique<ConfinedFolder>(std::move(*work));
   sandbox->runner_ = std::move(*runner);
-  sandbox->runner_->SetView(std::move(*view), sandbox->work_.get());
+  if (auto built = sandbox->runner_->BuildView(view_options, sandbox->work_.get()); !built) {
+    return tl::unexpected(built.error());
+  }
   return sandbox;
 }
 

@@ -38,14 +38,14 @@ Result<SandboxExecutor> SandboxExecutor::Create(SandboxExecutorOptions options) 
   view_options.read_only_paths = options.read_only_paths;
   view_options.tmp_bytes = options.limits.tmp_bytes;
   view_options.upper_layer = options.limits.work_dir_bytes > 0 || options.limits.work_dir_files > 0;
-  auto view = SandboxView::Build(view_options);
-  if (!view) return tl::unexpected(view.error());
-  runner_view->SetView(std::move(*view), &(*loop)->files());
+  if (auto built = runner_view->BuildView(view_options, &(*loop)->files()); !built) {
+    return tl::unexpected(built.error());
+  }
   impl->loop = std::move(*loop);
   impl->options = std::move(options);
   // No trial run: building the view above has already used what a host most often lacks (user
-  // and mount namespaces, idmapped mounts), the cgroups and the seccomp filter are made by
-  // NewSandboxRunner, and a setup step that still fails later is that call's error, naming the
+  // and mount namespaces, idmapped mounts), the first slot alongside it the network namespace
+  // and the cgroup, and a setup step that still fails later is that call's error, naming the
   // step. A trial run cost every executor a whole sandbox start (half the overhead of a
   // one-shot `codeexec run --executor sandbox`).
   SandboxExecutor executor(std::move(impl));

@@ -83,15 +83,25 @@ SandboxRunner::SandboxRunner(CgroupSystem cgroups, SeccompFilter seccomp, Unique
       allowance_(limits.work_dir_bytes, limits.work_dir_files),
       name_prefix_(fmt::format("{}-{:x}", getpid(), reinterpret_cast<uintptr_t>(this))) {}
 
-void SandboxRunner::SetView(SandboxView view, const ConfinedFolder* work) {
-  view_.emplace(std::move(view));
+Result<void> SandboxRunner::BuildView(const SandboxViewOptions& options,
+                                      const ConfinedFolder* work) {
+  Result<std::unique_ptr<SandboxSlot>> first =
+      MakeError(ErrorCode::kInternal, "the first sandbox slot was not made");
+  auto view = SandboxView::Build(options, [&] { first = NewSlot(-1); });
+  if (!view) return tl::unexpected(view.error());
+  if (!first) return tl::unexpected(first.error());
+  if (auto entered = (*first)->EnterMountNamespace(view->namespace_fd()); !entered) {
+    return entered;
+  }
+  view_.emplace(std::move(*view));
   work_ = work;
+  ReturnSlot(std::move(*first));
+  return {};
 }
 
 SandboxRunner::~SandboxRunner() = default;
 
 Result<std::unique_ptr<SandboxSlot>> SandboxRunner::TakeSlot() {
-  uint64_t number;
   {
     std::lock_guard lock(slots_mutex_);
     if (!slots_.empty()) {
@@ -99,12 +109,20 @@ Result<std::unique_ptr<SandboxSlot>> SandboxRunner::TakeSlot() {
       slots_.pop_back();
       return slot;
     }
+  }
+  return NewSlot(view_->namespace_fd());
+}
+
+Result<std::unique_ptr<SandboxSlot>> SandboxRunner::NewSlot(int mount_namespace) {
+  uint64_t number;
+  {
+    std::lock_guard lock(slots_mutex_);
     number = slots_made_++;
   }
   return SandboxSlot::Create(cgroups_, {fmt::format("{}-{}", name_prefix_, number),
                                         {limits_.memory_bytes, limits_.max_processes},
                                         !network_,
-                                        view_->namespace_fd()});
+                                        mount_namespace});
 }
 
 void SandboxRunner::ReturnSlot(std::unique_ptr<SandboxSlot> slot) {

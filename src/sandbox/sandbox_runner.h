@@ -31,11 +31,12 @@ class SandboxRunner final : public StepRunner {
                 SandboxLimits limits, bool network, uid_t host_uid, gid_t host_gid);
   ~SandboxRunner() override;
 
-  // The file system view and the work folder (which must outlive the runner); set once, before
-  // the first Run (the work folder is known only after the core has created it). After each run
-  // the upper layer is applied to `work` (with the view's upper_layer) or `work` is scrubbed of
-  // special files and setuid/setgid bits (without).
-  void SetView(SandboxView view, const ConfinedFolder* work);
+  // Builds the file system view over the work folder (which must outlive the runner); once,
+  // before the first Run (the work folder is known only after the core has created it). The first
+  // slot is made while the view is mounted, on another thread: a one-shot run waits for the longer
+  // of the two, not for both. After each run the upper layer is applied to `work` (with the
+  // view's upper_layer) or `work` is scrubbed of special files and setuid/setgid bits (without).
+  Result<void> BuildView(const SandboxViewOptions& options, const ConfinedFolder* work);
 
   Result<RunOutcome> Run(const Step& step, const RunLimits& limits, const CancellationToken& cancel,
                          OutputCollector& output) override;
@@ -47,6 +48,8 @@ class SandboxRunner final : public StepRunner {
  private:
   // A free slot, or a new one.
   Result<std::unique_ptr<SandboxSlot>> TakeSlot();
+  // A new slot, in the mount namespace `mount_namespace` (-1: not yet in any).
+  Result<std::unique_ptr<SandboxSlot>> NewSlot(int mount_namespace);
   void ReturnSlot(std::unique_ptr<SandboxSlot> slot);
   // One run, from the clone to PID 1 reaped.
   // `layer` receives the run's upper layer, when the view has one.

@@ -76,15 +76,25 @@ Result<std::unique_ptr<SandboxSlot>> SandboxSlot::Create(const CgroupSystem& cgr
       ready = leaf->AddThread(static_cast<pid_t>(syscall(SYS_gettid)));
       slot->slot_cgroup_.emplace(std::move(*leaf));
     }
-    // Last: the view's namespace has none of the host's paths (/sys/fs/cgroup among them). A
-    // thread may change its mount namespace once it no longer shares its file system state.
-    if (ready && slot->options_.mount_namespace >= 0 &&
-        (unshare(CLONE_FS) != 0 || setns(slot->options_.mount_namespace, CLONE_NEWNS) != 0)) {
-      ready = ErrnoError("cannot enter the sandbox's mount namespace", errno);
-    }
   });
   if (!ready) return tl::unexpected(ready.error());
+  // Last: the view's namespace has none of the host's paths (/sys/fs/cgroup among them).
+  if (slot->options_.mount_namespace >= 0) {
+    if (auto entered = slot->EnterMountNamespace(slot->options_.mount_namespace); !entered) {
+      return tl::unexpected(entered.error());
+    }
+  }
   return slot;
+}
+
+Result<void> SandboxSlot::EnterMountNamespace(int mount_namespace) {
+  // A thread may change its mount namespace once it no longer shares its file system state.
+  int error = 0;  // errno is the slot thread's
+  OnThread([&] {
+    if (unshare(CLONE_FS) != 0 || setns(mount_namespace, CLONE_NEWNS) != 0) error = errno;
+  });
+  if (error != 0) return ErrnoError("cannot enter the sandbox's mount namespace", error);
+  return {};
 }
 
 SandboxSlot::~SandboxSlot() {

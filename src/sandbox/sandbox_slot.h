@@ -35,13 +35,17 @@ class SandboxSlot {
   struct Options {
     std::string name;  // unique among live slots: the cgroup's name
     CgroupLimits limits;
-    bool own_network = true;   // false: the sandboxes share the host's network
-    int mount_namespace = -1;  // SandboxView's: entered by the thread, copied by each sandbox
+    bool own_network = true;  // false: the sandboxes share the host's network
+    // SandboxView's: entered by the thread, copied by each sandbox. -1: entered later, with
+    // EnterMountNamespace (a slot may be made while the view is still being mounted).
+    int mount_namespace = -1;
   };
 
   // Starts the thread, moves it into a new network namespace with loopback up (when
   // own_network), on cgroup v1 into the slot's cgroup, and into the view's mount namespace.
   static Result<std::unique_ptr<SandboxSlot>> Create(const CgroupSystem& cgroups, Options options);
+  // Moves the thread into the view's mount namespace, once; no Clone before.
+  Result<void> EnterMountNamespace(int mount_namespace);
   SandboxSlot(const SandboxSlot&) = delete;
   SandboxSlot& operator=(const SandboxSlot&) = delete;
   // Stops the thread (a sandbox still running dies with it: its parent-death signal) and removes

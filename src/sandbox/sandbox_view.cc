@@ -360,7 +360,8 @@ void AddRunSteps(const SandboxViewOptions& options, MountSteps& run) {
 
 }  // namespace
 
-Result<SandboxView> SandboxView::Build(const SandboxViewOptions& options) {
+Result<SandboxView> SandboxView::Build(const SandboxViewOptions& options,
+                                       const std::function<void()>& meanwhile) {
   struct stat work;
   if (stat(options.work_dir.c_str(), &work) != 0) {
     return ErrnoError("cannot look at the work folder " + options.work_dir.string(), errno);
@@ -378,19 +379,21 @@ Result<SandboxView> SandboxView::Build(const SandboxViewOptions& options) {
   auto base = MakeTempFolder("codeexec-view");
   if (!base) return tl::unexpected(base.error());
   Result<UniqueFd> ns = MakeError(ErrorCode::kInternal, "the template thread did not run");
-  std::thread([&] {
+  std::thread builder_thread([&] {
     TemplateBuilder builder(options, *base, work.st_uid, work.st_gid);
     ns = builder.Build();
-  }).join();
+  });
+  SandboxView view;
+  AddRunSteps(options, view.run_steps_);
+  if (meanwhile) meanwhile();
+  builder_thread.join();
   rmdir(base->c_str());
   if (!ns) return tl::unexpected(ns.error());
 
-  SandboxView view;
   view.namespace_ = std::move(*ns);
   view.upper_layer_ = options.upper_layer;
   view.work_owner_ = work.st_uid;
   view.work_group_ = work.st_gid;
-  AddRunSteps(options, view.run_steps_);
   return view;
 }
 

@@ -38,6 +38,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <vector>
 
 #include "codeexec/error.h"
@@ -57,7 +58,10 @@ struct SandboxViewOptions {
 
 class SandboxView {
  public:
-  static Result<SandboxView> Build(const SandboxViewOptions& options);
+  // Mounts the view on a thread of its own; `meanwhile`, when given, runs on the calling thread
+  // in the meantime (work that does not need the view, done in parallel with it).
+  static Result<SandboxView> Build(const SandboxViewOptions& options,
+                                   const std::function<void()>& meanwhile = {});
 
   SandboxView(SandboxView&&) = default;
   SandboxView& operator=(SandboxView&&) = default;
