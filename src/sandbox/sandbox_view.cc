@@ -12,7 +12,10 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string>
 #include <thread>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "core/work_folder.h"
 #include "sandbox/id_map.h"
@@ -120,11 +123,20 @@ class TemplateBuilder {
     return ErrnoError(fmt::format("cannot build the sandbox's file system ({})", what), errno);
   }
   fs::path Inside(const fs::path& path) const { return root_ / path.relative_path(); }
+  // `dir` and its missing parents, inside the root. The root is a fresh tmpfs that only this
+  // builder writes, so the folders it made are known without asking the kernel; a folder that
+  // is there already (one of a host folder bound inside) is fine too.
   Result<void> MakeDirs(const fs::path& dir) {
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    if (ec) errno = ec.value();
-    return Check(!ec, "create " + dir.string());
+    const std::string& name = dir.native();
+    if (name.size() <= root_.native().size() || made_.contains(name)) return {};
+    if (auto parent = MakeDirs(dir.parent_path()); !parent) return parent;
+    struct stat st;
+    if (mkdir(name.c_str(), 0755) != 0 && errno != EEXIST &&
+        !(stat(name.c_str(), &st) == 0 && S_ISDIR(st.st_mode))) {
+      return Check(false, "create " + name);
+    }
+    made_.insert(name);
+    return {};
   }
   Result<void> MakeFile(const fs::path& file) {
     if (auto dirs = MakeDirs(file.parent_path()); !dirs) return dirs;
@@ -134,19 +146,32 @@ class TemplateBuilder {
     return Check(mknod(file.c_str(), S_IFREG | 0644, 0) == 0 || errno == EEXIST,
                  "create " + file.string());
   }
+  // LockedFlags(source), asked once per host mount (mount flags are per mount): by `source`'s
+  // mount id, from `known` when the caller has already looked at it with STATX_MNT_ID.
+  unsigned long LockedFlagsOf(const fs::path& source, const struct statx* known = nullptr) {
+    struct statx looked;
+    if (known == nullptr && statx(AT_FDCWD, source.c_str(), 0, STATX_MNT_ID, &looked) == 0) {
+      known = &looked;
+    }
+    if (known == nullptr || (known->stx_mask & STATX_MNT_ID) == 0) return LockedFlags(source);
+    auto [flags, added] = locked_by_mount_.try_emplace(known->stx_mnt_id, 0);
+    if (added) flags->second = LockedFlags(source);
+    return flags->second;
+  }
   // Binds `source` (a host path) read-only at `target` inside the root.
   Result<void> BindReadOnly(const fs::path& source, const fs::path& target,
-                            unsigned long extra = MS_NOSUID | MS_NODEV) {
+                            unsigned long extra = MS_NOSUID | MS_NODEV,
+                            const struct statx* known = nullptr) {
     std::string at = target.string();
     if (auto ok = Check(mount(source.c_str(), at.c_str(), nullptr, MS_BIND | MS_REC, nullptr) == 0,
                         "bind " + source.string());
         !ok) {
       return ok;
     }
-    return Check(
-        mount(nullptr, at.c_str(), nullptr,
-              MS_BIND | MS_REMOUNT | MS_RDONLY | extra | LockedFlags(source), nullptr) == 0,
-        "make " + source.string() + " read-only");
+    return Check(mount(nullptr, at.c_str(), nullptr,
+                       MS_BIND | MS_REMOUNT | MS_RDONLY | extra | LockedFlagsOf(source, known),
+                       nullptr) == 0,
+                 "make " + source.string() + " read-only");
   }
   Result<void> TopLevel();
   Result<void> Etc();
@@ -158,6 +183,8 @@ class TemplateBuilder {
   fs::path root_;
   uid_t owner_;
   gid_t group_;
+  std::unordered_set<std::string> made_;                         // MakeDirs
+  std::unordered_map<uint64_t, unsigned long> locked_by_mount_;  // LockedFlagsOf
 };
 
 Result<void> TemplateBuilder::TopLevel() {
@@ -192,22 +219,28 @@ Result<void> TemplateBuilder::Etc() {
   for (const char* name : kEtcAllowlist) {
     fs::path source = fs::path("/etc") / name;
     fs::path target = Inside(source);
-    struct stat st;
-    if (lstat(source.c_str(), &st) != 0) continue;
+    struct statx st;
+    if (statx(AT_FDCWD, source.c_str(), AT_SYMLINK_NOFOLLOW, STATX_TYPE | STATX_MNT_ID, &st) != 0) {
+      continue;
+    }
     if (auto dirs = MakeDirs(target.parent_path()); !dirs) return dirs;
-    if (S_ISLNK(st.st_mode)) {
+    if (S_ISLNK(st.stx_mode)) {
       std::error_code ec;
       fs::path link = fs::read_symlink(source, ec);
       if (auto ok = Check(!ec && symlink(link.c_str(), target.c_str()) == 0, source.string());
           !ok) {
         return ok;
       }
-    } else if (S_ISDIR(st.st_mode)) {
+    } else if (S_ISDIR(st.stx_mode)) {
       if (auto made = MakeDirs(target); !made) return made;
-      if (auto bound = BindReadOnly(source, target); !bound) return bound;
-    } else if (S_ISREG(st.st_mode)) {
+      if (auto bound = BindReadOnly(source, target, MS_NOSUID | MS_NODEV, &st); !bound) {
+        return bound;
+      }
+    } else if (S_ISREG(st.stx_mode)) {
       if (auto made = MakeFile(target); !made) return made;
-      if (auto bound = BindReadOnly(source, target); !bound) return bound;
+      if (auto bound = BindReadOnly(source, target, MS_NOSUID | MS_NODEV, &st); !bound) {
+        return bound;
+      }
     }
   }
   return {};
