@@ -74,13 +74,12 @@ int main(int argc, char** argv) {
   std::ofstream(executor->work_dir() / "floor.py") << "print(1)";
 
   // The runner alone, for /bin/true (what the executor adds around it is the local overhead).
-  auto cgroups = codeexec::CgroupSystem::Detect();
   auto seccomp = codeexec::SeccompFilter::Build();
   auto init_program = codeexec::SealedInitProgram();
   auto work_files = codeexec::ConfinedFolder::Open(executor->work_dir());
-  if (!cgroups || !seccomp || !init_program || !work_files) return 1;
-  codeexec::SandboxRunner runner(std::move(*cgroups), std::move(*seccomp), std::move(*init_program),
-                                 options.limits, false, options.host_uid, options.host_gid);
+  if (!seccomp || !init_program || !work_files) return 1;
+  codeexec::SandboxRunner runner(std::move(*seccomp), std::move(*init_program), options.limits,
+                                 false, options.host_uid, options.host_gid);
   codeexec::SandboxViewOptions view_options;
   view_options.work_dir = executor->work_dir();
   view_options.host_uid = options.host_uid;

@@ -1,7 +1,8 @@
 // NewSandboxRunner: what every sandbox needs from this host, checked in one place for each user
 // of the sandbox (the sandbox executor, the Jupyter executor's sandboxed kernel): root, the
-// cgroup hierarchy, the seccomp program, the init program, and an unprivileged id for the
-// sandbox's root. Errors say what is missing and what to do.
+// seccomp program, the init program, and an unprivileged id for the sandbox's root (the cgroup
+// hierarchy is found by SandboxRunner::BuildView, while the view is mounted). Errors say what is
+// missing and what to do.
 #ifndef CODEEXEC_SRC_SANDBOX_NEW_SANDBOX_RUNNER_H_
 #define CODEEXEC_SRC_SANDBOX_NEW_SANDBOX_RUNNER_H_
 
@@ -32,15 +33,12 @@ inline Result<std::unique_ptr<SandboxRunner>> NewSandboxRunner(const SandboxLimi
                      "host_uid and host_gid must not be 0: the sandbox's root must not be the "
                      "host's");
   }
-  auto cgroups = CgroupSystem::Detect();
-  if (!cgroups) return tl::unexpected(cgroups.error());
   auto seccomp = SeccompFilter::Build();
   if (!seccomp) return tl::unexpected(seccomp.error());
   auto init_program = SealedInitProgram();
   if (!init_program) return tl::unexpected(init_program.error());
-  return std::make_unique<SandboxRunner>(std::move(*cgroups), std::move(*seccomp),
-                                         std::move(*init_program), limits, network, host_uid,
-                                         host_gid);
+  return std::make_unique<SandboxRunner>(std::move(*seccomp), std::move(*init_program), limits,
+                                         network, host_uid, host_gid);
 }
 
 }  // namespace codeexec

@@ -71,10 +71,9 @@ rlimit Limit(uint64_t value) { return rlimit{value, value}; }
 
 }  // namespace
 
-SandboxRunner::SandboxRunner(CgroupSystem cgroups, SeccompFilter seccomp, UniqueFd init_program,
-                             SandboxLimits limits, bool network, uid_t host_uid, gid_t host_gid)
-    : cgroups_(std::move(cgroups)),
-      seccomp_(std::move(seccomp)),
+SandboxRunner::SandboxRunner(SeccompFilter seccomp, UniqueFd init_program, SandboxLimits limits,
+                             bool network, uid_t host_uid, gid_t host_gid)
+    : seccomp_(std::move(seccomp)),
       init_program_(std::move(init_program)),
       limits_(limits),
       network_(network),
@@ -87,7 +86,15 @@ Result<void> SandboxRunner::BuildView(const SandboxViewOptions& options,
                                       const ConfinedFolder* work) {
   Result<std::unique_ptr<SandboxSlot>> first =
       MakeError(ErrorCode::kInternal, "the first sandbox slot was not made");
-  auto view = SandboxView::Build(options, [&] { first = NewSlot(-1); });
+  auto view = SandboxView::Build(options, [&] {
+    auto cgroups = CgroupSystem::Detect();
+    if (!cgroups) {
+      first = tl::unexpected(cgroups.error());
+      return;
+    }
+    cgroups_.emplace(std::move(*cgroups));
+    first = NewSlot(-1);
+  });
   if (!view) return tl::unexpected(view.error());
   if (!first) return tl::unexpected(first.error());
   if (auto entered = (*first)->EnterMountNamespace(view->namespace_fd()); !entered) {
@@ -119,10 +126,10 @@ Result<std::unique_ptr<SandboxSlot>> SandboxRunner::NewSlot(int mount_namespace)
     std::lock_guard lock(slots_mutex_);
     number = slots_made_++;
   }
-  return SandboxSlot::Create(cgroups_, {fmt::format("{}-{}", name_prefix_, number),
-                                        {limits_.memory_bytes, limits_.max_processes},
-                                        !network_,
-                                        mount_namespace});
+  return SandboxSlot::Create(*cgroups_, {fmt::format("{}-{}", name_prefix_, number),
+                                         {limits_.memory_bytes, limits_.max_processes},
+                                         !network_,
+                                         mount_namespace});
 }
 
 void SandboxRunner::ReturnSlot(std::unique_ptr<SandboxSlot> slot) {

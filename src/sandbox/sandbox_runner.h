@@ -27,15 +27,16 @@ namespace codeexec {
 class SandboxRunner final : public StepRunner {
  public:
   // `init_program`: SealedInitProgram(). `host_uid`/`host_gid`: the sandbox's root on the host.
-  SandboxRunner(CgroupSystem cgroups, SeccompFilter seccomp, UniqueFd init_program,
-                SandboxLimits limits, bool network, uid_t host_uid, gid_t host_gid);
+  SandboxRunner(SeccompFilter seccomp, UniqueFd init_program, SandboxLimits limits, bool network,
+                uid_t host_uid, gid_t host_gid);
   ~SandboxRunner() override;
 
   // Builds the file system view over the work folder (which must outlive the runner); once,
-  // before the first Run (the work folder is known only after the core has created it). The first
-  // slot is made while the view is mounted, on another thread: a one-shot run waits for the longer
-  // of the two, not for both. After each run the upper layer is applied to `work` (with the
-  // view's upper_layer) or `work` is scrubbed of special files and setuid/setgid bits (without).
+  // before the first Run (the work folder is known only after the core has created it). The
+  // cgroup hierarchy is found and the first slot made while the view is mounted, on another
+  // thread: a one-shot run waits for the longer of the two, not for both. After each run the upper
+  // layer is applied to `work` (with the view's upper_layer) or `work` is scrubbed of special files
+  // and setuid/setgid bits (without).
   Result<void> BuildView(const SandboxViewOptions& options, const ConfinedFolder* work);
 
   Result<RunOutcome> Run(const Step& step, const RunLimits& limits, const CancellationToken& cancel,
@@ -61,7 +62,7 @@ class SandboxRunner final : public StepRunner {
   // note for the result when the code hit the work folder's limit.
   Result<std::string> SettleWorkFolder(UniqueFd layer);
 
-  CgroupSystem cgroups_;
+  std::optional<CgroupSystem> cgroups_;  // found by BuildView
   SeccompFilter seccomp_;
   UniqueFd init_program_;
   SandboxLimits limits_;
