@@ -130,10 +130,13 @@ class TemplateBuilder {
     const std::string& name = dir.native();
     if (name.size() <= root_.native().size() || made_.contains(name)) return {};
     if (auto parent = MakeDirs(dir.parent_path()); !parent) return parent;
-    struct stat st;
-    if (mkdir(name.c_str(), 0755) != 0 && errno != EEXIST &&
-        !(stat(name.c_str(), &st) == 0 && S_ISDIR(st.st_mode))) {
-      return Check(false, "create " + name);
+    if (mkdir(name.c_str(), 0755) != 0 && errno != EEXIST) {
+      int error = errno;
+      struct stat st;
+      if (stat(name.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+        errno = error;
+        return Check(false, "create " + name);
+      }
     }
     made_.insert(name);
     return {};
@@ -417,8 +420,14 @@ Result<SandboxView> SandboxView::Build(const SandboxViewOptions& options,
     ns = builder.Build();
   });
   SandboxView view;
-  AddRunSteps(options, view.run_steps_);
-  if (meanwhile) meanwhile();
+  try {
+    AddRunSteps(options, view.run_steps_);
+    if (meanwhile) meanwhile();
+  } catch (...) {  // std::thread and allocation may throw: never leave the builder unjoined
+    builder_thread.join();
+    rmdir(base->c_str());
+    throw;
+  }
   builder_thread.join();
   rmdir(base->c_str());
   if (!ns) return tl::unexpected(ns.error());
