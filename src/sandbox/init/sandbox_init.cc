@@ -125,7 +125,8 @@ long ResetSignals(unsigned long ignored) {
 }
 
 // What the program's process does until exec replaces it. It shares PID 1's memory (a vfork):
-// PID 1 is suspended meanwhile, and the child writes nothing of it but `program_failure`.
+// PID 1 is suspended meanwhile, and the child writes only its own stack (and, when measured, the
+// shared step times).
 struct ProgramStart {
   char** argv;
   char** envp;
