@@ -84,7 +84,11 @@ struct SandboxExecutorOptions : CommandLineOptions {
 
   SandboxLimits limits;
   bool network = false;  // share the host's network instead of an empty namespace
-  // Extra host paths the code may read (bound read-only at the same path).
+  // Extra host paths the code may read: folders or files, bound read-only at the same path
+  // (under /tmp too: each run binds them into its private /tmp), with their host permissions.
+  // Create() refuses, saying why, a path that is not absolute or does not exist, has . or ..
+  // in it, is / or /tmp, is under /proc, /dev/shm or /dev/pts (each run mounts its own), or is
+  // in the work folder (which the code may always write).
   std::vector<std::filesystem::path> read_only_paths;
   // Who the sandbox's root is on the host: an unprivileged id that owns nothing there (never 0).
   uint32_t host_uid = kDefaultHostId;

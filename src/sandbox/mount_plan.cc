@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <iterator>
 
 namespace codeexec {
 
@@ -61,6 +62,15 @@ void MountSteps::BindKept(std::string target) {
   Add(MountStep::Kind::kBindKept, std::move(target), {}, MS_BIND, {}, {});
 }
 
+void MountSteps::Touch(std::string target) {
+  Add(MountStep::Kind::kTouch, std::move(target), {}, 0, {}, {});
+}
+
+void MountSteps::BindFrom(int index, std::string relative, std::string target) {
+  Add(MountStep::Kind::kBindFrom, std::move(target), std::move(relative), MS_BIND | MS_REC, {}, {});
+  steps_.back().fd = index;
+}
+
 std::string MountSteps::Describe(std::size_t index) const {
   if (index >= steps_.size()) return "an unknown mount step";
   const MountStep& step = steps_[index];
@@ -70,7 +80,10 @@ std::string MountSteps::Describe(std::size_t index) const {
                                            "mount the upper layer's tmpfs at",
                                            "open",
                                            "mount the work folder's overlay at",
-                                           "bind the work folder at"};
+                                           "bind the work folder at",
+                                           "create the mount point",
+                                           "bind at"};
+  static_assert(std::size(kNames) == static_cast<int>(MountStep::Kind::kBindFrom) + 1);
   return fmt::format("{} {}{}", kNames[static_cast<int>(step.kind)], step.target,
                      step.source ? fmt::format(" (from {})", step.source) : "");
 }
@@ -112,10 +125,20 @@ int MountOverlay(const MountStep& step, const RunMountState& state) {
   return mount(step.source, step.target, step.type, step.flags, options);
 }
 
-int BindKept(const MountStep& step, const RunMountState& state) {
-  char source[64];
+// Binds kept[index], or `relative` under it, at the step's target.
+int BindKept(const MountStep& step, const RunMountState& state, int index,
+             const char* relative = nullptr) {
+  char source[4200];
   std::size_t at = 0;
-  AppendProcFd(source, sizeof(source), &at, state.kept[0]);
+  AppendProcFd(source, sizeof(source), &at, state.kept[index]);
+  if (relative != nullptr) {
+    Append(source, sizeof(source), &at, "/");
+    Append(source, sizeof(source), &at, relative);
+    if (at + 1 >= sizeof(source)) {
+      errno = ENAMETOOLONG;
+      return -1;
+    }
+  }
   return mount(source, step.target, nullptr, step.flags, nullptr);
 }
 
@@ -147,7 +170,14 @@ int ApplyMountSteps(const MountSteps& steps, RunMountState& state, int* error) {
         rc = MountOverlay(s, state);
         break;
       case MountStep::Kind::kBindKept:
-        rc = BindKept(s, state);
+        rc = BindKept(s, state, 0);
+        break;
+      case MountStep::Kind::kTouch:
+        rc = mknod(s.target, S_IFREG | 0644, 0);
+        if (rc < 0 && errno == EEXIST) rc = 0;
+        break;
+      case MountStep::Kind::kBindFrom:
+        rc = BindKept(s, state, s.fd, s.source);
         break;
     }
     if (rc < 0) {

@@ -24,6 +24,8 @@ struct MountStep {
                 // /proc/self/fd/N, which still reaches it once a mount covers its path
     kOverlay,   // an overlay at target: lower layer kept[0], upper and work folders in kept[1]
     kBindKept,  // bind kept[0] at target
+    kTouch,     // create an empty file at target (an existing one is fine): a mount point
+    kBindFrom,  // bind source, a path relative to the folder kept[fd], at target (MS_REC)
   };
   Kind kind;
   const char* source = nullptr;
@@ -31,13 +33,13 @@ struct MountStep {
   const char* type = nullptr;
   const char* data = nullptr;
   unsigned long flags = 0;
-  int fd = -1;  // kKeep: the index in RunMountState::kept
+  int fd = -1;  // kKeep, kBindFrom: the index in RunMountState::kept
 };
 
 // What a run's steps share: its own data, and what kKeep steps opened.
 struct RunMountState {
   const char* upper_options = nullptr;  // the data of kUpper steps
-  int kept[2] = {-1, -1};
+  int kept[3] = {-1, -1, -1};
 };
 
 class MountSteps {
@@ -55,6 +57,10 @@ class MountSteps {
   void Keep(std::string target, int index);
   void Overlay(std::string target, unsigned long flags);
   void BindKept(std::string target);
+  void Touch(std::string target);
+  // Binds what `relative` names under the folder kept[index] at `target`, with its submounts and
+  // their flags (a read-only mount stays read-only).
+  void BindFrom(int index, std::string relative, std::string target);
 
   const std::vector<MountStep>& steps() const { return steps_; }
   // A readable description of step `index`, for error messages.

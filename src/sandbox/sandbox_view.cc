@@ -10,12 +10,15 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <iterator>
 #include <string>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include "core/work_folder.h"
 #include "sandbox/id_map.h"
@@ -107,6 +110,55 @@ unsigned long LockedFlags(const fs::path& path) {
 bool UnderTmp(const fs::path& path) {
   auto part = path.begin();
   return part != path.end() && ++part != path.end() && *part == "tmp";
+}
+
+// `path` is `folder` or inside it (both absolute, without . or ..).
+bool Within(const fs::path& path, const fs::path& folder) {
+  auto [in_folder, in_path] = std::mismatch(folder.begin(), folder.end(), path.begin(), path.end());
+  return in_folder == folder.end();
+}
+
+// Where the run's steps keep the view's /tmp (RunMountState::kept), to bind the read-only paths
+// under it again once the run's own /tmp covers it.
+constexpr int kKeptViewTmp = 2;
+
+// The read-only paths as the view mounts them (absolute, existing, no trailing slash), or what is
+// wrong with one of them and what to do.
+Result<std::vector<fs::path>> CheckReadOnlyPaths(const SandboxViewOptions& options) {
+  std::vector<fs::path> checked;
+  for (fs::path path : options.read_only_paths) {
+    auto invalid = [&](std::string_view why) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       fmt::format("read_only_paths: {} {}", path.string(), why));
+    };
+    if (!path.has_filename() && path.has_relative_path()) path = path.parent_path();
+    std::error_code probe;
+    if (!path.is_absolute() || !fs::exists(path, probe)) {
+      return invalid("is not an existing absolute path");
+    }
+    for (const auto& part : path) {
+      if (part == "." || part == "..") return invalid("has . or .. in it: give the path itself");
+    }
+    if (path == "/" || path == "/tmp") {
+      return invalid(
+          "is not a folder the sandbox can show read-only (each run has its own / and "
+          "/tmp): name the folders under it that the code should read");
+    }
+    for (const char* own : {"/proc", "/dev/shm", "/dev/pts"}) {
+      if (Within(path, own)) {
+        return invalid(fmt::format(
+            "is under {}, which each run mounts for itself, so the code would never see it", own));
+      }
+    }
+    if (Within(path, options.work_dir)) {
+      return invalid(fmt::format(
+          "is in the work folder {}, which the code may always write: move it out of the work "
+          "folder, or leave it out of read_only_paths",
+          options.work_dir.string()));
+    }
+    checked.push_back(std::move(path));
+  }
+  return checked;
 }
 
 // The mounting done on the template's thread, each step checked with what it was doing.
@@ -371,6 +423,13 @@ void AddRunSteps(const SandboxViewOptions& options, MountSteps& run) {
   // The work folder's layers are opened before the run's own /tmp and /dev/shm cover where they
   // are mounted, and named through their descriptors from then on: code sees neither.
   run.Keep(kLower, 0);
+  // The read-only paths under /tmp are in the view's /tmp, which the run's own /tmp covers: the
+  // run binds them again from the view's, kept before anything covers it.
+  std::vector<const fs::path*> under_tmp;
+  for (const fs::path& path : options.read_only_paths) {
+    if (UnderTmp(path)) under_tmp.push_back(&path);
+  }
+  if (!under_tmp.empty()) run.Keep("/tmp", kKeptViewTmp);
   if (options.upper_layer) {
     run.Upper("/tmp", MS_NOSUID | MS_NODEV);
     run.Mkdir("/tmp/upper");
@@ -383,6 +442,20 @@ void AddRunSteps(const SandboxViewOptions& options, MountSteps& run) {
   // A private instance: the run's terminals only, none of the host's.
   run.Mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
             "newinstance,ptmxmode=0666,mode=0620");
+  for (const fs::path* path : under_tmp) {
+    fs::path relative = path->lexically_relative("/tmp");
+    fs::path current = "/tmp";
+    for (auto part = relative.begin(); std::next(part) != relative.end(); ++part) {
+      run.Mkdir((current /= *part).string());
+    }
+    if (fs::is_directory(*path, probe)) {
+      run.Mkdir(path->string());
+    } else {
+      run.Touch(path->string());
+    }
+    // The view's mount is read-only and locked, and its copy keeps both.
+    run.BindFrom(kKeptViewTmp, relative.string(), path->string());
+  }
   if (UnderTmp(options.work_dir)) {
     fs::path current = "/";
     for (const auto& part : options.work_dir.relative_path()) run.Mkdir((current /= part).string());
@@ -396,20 +469,16 @@ void AddRunSteps(const SandboxViewOptions& options, MountSteps& run) {
 
 }  // namespace
 
-Result<SandboxView> SandboxView::Build(const SandboxViewOptions& options,
+Result<SandboxView> SandboxView::Build(const SandboxViewOptions& given,
                                        const std::function<void()>& meanwhile) {
   struct stat work;
-  if (stat(options.work_dir.c_str(), &work) != 0) {
-    return ErrnoError("cannot look at the work folder " + options.work_dir.string(), errno);
+  if (stat(given.work_dir.c_str(), &work) != 0) {
+    return ErrnoError("cannot look at the work folder " + given.work_dir.string(), errno);
   }
-  for (const auto& path : options.read_only_paths) {
-    std::error_code probe;
-    if (!path.is_absolute() || !fs::exists(path, probe)) {
-      return MakeError(
-          ErrorCode::kInvalidArgument,
-          fmt::format("read_only_paths: {} is not an existing absolute path", path.string()));
-    }
-  }
+  auto read_only_paths = CheckReadOnlyPaths(given);
+  if (!read_only_paths) return tl::unexpected(read_only_paths.error());
+  SandboxViewOptions options = given;
+  options.read_only_paths = std::move(*read_only_paths);
   // The root is a tmpfs mounted, in the template's namespace only, on an empty host folder that
   // is removed again once the namespace has pivoted away from it.
   auto base = MakeTempFolder("codeexec-view");

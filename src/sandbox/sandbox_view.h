@@ -13,7 +13,8 @@
 //     created in /dev);
 //   - the host's /proc, only so that the kernel lets each sandbox mount a /proc of its own over
 //     it (a fresh proc needs a fully visible one in the namespace);
-//   - the extra read-only paths;
+//   - the extra read-only paths (Build() refuses, saying why, those the code could never see or
+//     could write anyway: see SandboxExecutorOptions::read_only_paths);
 //   - the work folder, as an idmapped mount where each run's /dev/shm will hide it: its owner on
 //     disk appears as the sandbox's root, whose processes are an unprivileged id on the host
 //     (`host_uid`/`host_gid`).
@@ -26,6 +27,8 @@
 //     /proc/bus and /proc/fs read-only and /proc/kcore, /proc/keys, /proc/timer_list, ... masked,
 //     as container runtimes do;
 //   - private tmpfs /tmp and /dev/shm, and a private devpts instance at /dev/pts;
+//   - the read-only paths under /tmp again, which the run's /tmp covers: bound from the view's
+//     /tmp, kept open (RunMountState::kept[2]) before anything covers it, read-only as there;
 //   - the work folder at its host path: with `upper_layer`, an overlay whose writes go to a tmpfs
 //     of the run's own (mounted by the kUpper step with the run's size and file limits where /tmp
 //     then covers it, and handed to the runner as RunMountState::kept[1], which applies what the

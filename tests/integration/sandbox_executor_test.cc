@@ -225,6 +225,84 @@ TEST_F(SandboxExecutorTest, TerminalsComeFromAPrivateInstance) {
   EXPECT_EQ(result.stdout_text, "['ptmx'] /dev/pts/0 ['0', 'ptmx']\n");
 }
 
+// Extra read-only paths, outside /tmp and under it (where each run mounts its own /tmp over the
+// view's), folders and single files: the code reads them in every run and changes nothing, with
+// the work folder's upper layer and without.
+TEST_F(SandboxExecutorTest, ReadOnlyPathsAreSeenInEveryRunAndStayUnchanged) {
+  testing::TempDir under_tmp{"sandbox-ro"};
+  fs::create_directories(under_tmp.path() / "data" / "deeper");
+  std::ofstream(under_tmp.path() / "data" / "deeper" / "notes.txt") << "folder under /tmp\n";
+  std::ofstream(under_tmp.path() / "single.txt") << "file under /tmp\n";
+  char outside_template[] = "/var/tmp/codeexec-sandbox-ro-XXXXXX";
+  ASSERT_NE(mkdtemp(outside_template), nullptr);
+  fs::path outside = outside_template;
+  // mkdtemp's mode would keep the sandbox's unprivileged root out: host permissions still apply.
+  fs::permissions(outside, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                               fs::perms::others_read | fs::perms::others_exec);
+  std::ofstream(outside / "outside.txt") << "folder outside /tmp\n";
+  struct Cleanup {
+    fs::path path;
+    ~Cleanup() {
+      std::error_code ignored;
+      fs::remove_all(path, ignored);
+    }
+  } cleanup{outside};
+
+  std::string data = (under_tmp.path() / "data").string();
+  std::string single = (under_tmp.path() / "single.txt").string();
+  std::string read =
+      "cat " + data + "/deeper/notes.txt " + single + " " + outside.string() + "/outside.txt\n";
+  std::string write = "for p in " + data + "/deeper/notes.txt " + data + "/new " + single + " " +
+                      outside.string() + "/outside.txt " + outside.string() +
+                      "/new; do (echo changed > $p) 2>/dev/null && echo wrote $p || echo "
+                      "read-only; done\n";
+  for (bool upper_layer : {true, false}) {
+    SCOPED_TRACE(upper_layer ? "with the upper layer" : "work folder bound as it is");
+    SandboxExecutorOptions options;
+    if (!upper_layer) options.limits.work_dir_bytes = options.limits.work_dir_files = 0;
+    options.read_only_paths = {under_tmp.path() / "data", single, outside.string() + "/"};
+    auto executor = Make(options);
+    auto result =
+        Run(executor, {{"sh", read}, {"sh", write + read + "echo t > /tmp/t && ls /tmp/t"}});
+    EXPECT_EQ(result.exit_code, 0) << result.output;
+    EXPECT_EQ(result.stdout_text,
+              "folder under /tmp\nfile under /tmp\nfolder outside /tmp\n"
+              "read-only\nread-only\nread-only\nread-only\nread-only\n"
+              "folder under /tmp\nfile under /tmp\nfolder outside /tmp\n/tmp/t\n");
+  }
+  EXPECT_EQ(testing::ReadWholeFile(under_tmp.path() / "data" / "deeper" / "notes.txt"),
+            "folder under /tmp\n");
+  EXPECT_EQ(testing::ReadWholeFile(single), "file under /tmp\n");
+  EXPECT_EQ(testing::ReadWholeFile(outside / "outside.txt"), "folder outside /tmp\n");
+  EXPECT_FALSE(fs::exists(under_tmp.path() / "data" / "new"));
+  EXPECT_FALSE(fs::exists(outside / "new"));
+}
+
+// A read-only path the code could never see, or could write anyway, is an error that says so.
+TEST_F(SandboxExecutorTest, ReadOnlyPathsTheCodeCouldNotSeeAreRefused) {
+  fs::create_directory(work_.path() / "inputs");
+  std::vector<std::pair<fs::path, std::string>> cases = {
+      {work_.path() / "inputs", "is in the work folder"},
+      {work_.path(), "is in the work folder"},
+      {"/tmp", "each run has its own / and /tmp"},
+      {"/", "each run has its own / and /tmp"},
+      {"/proc/sys", "is under /proc, which each run mounts for itself"},
+      {"/dev/shm", "is under /dev/shm"},
+      {"/usr/../etc", "has . or .. in it"},
+      {"usr", "is not an existing absolute path"},
+      {"/no/such/folder", "is not an existing absolute path"},
+  };
+  for (const auto& [path, why] : cases) {
+    SandboxExecutorOptions options;
+    options.work_dir = work_.path();
+    options.read_only_paths = {path};
+    auto executor = SandboxExecutor::Create(options);
+    ASSERT_FALSE(executor) << path;
+    EXPECT_THAT(executor.error().message(), HasSubstr("read_only_paths: " + path.string()));
+    EXPECT_THAT(executor.error().message(), HasSubstr(why)) << path;
+  }
+}
+
 TEST_F(SandboxExecutorTest, RunsTheSeedExample) {
   auto executor = Make();
   std::ifstream message(CODEEXEC_SOURCE_DIR "/examples/scatter.md");
