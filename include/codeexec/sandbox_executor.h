@@ -61,7 +61,10 @@ namespace codeexec {
 struct SandboxLimits {
   uint64_t memory_bytes = 1ull << 30;  // cgroup memory limit per block step (0: none)
   uint32_t max_processes = 256;        // cgroup pids limit: processes and threads (0: none)
-  std::chrono::seconds cpu_time{0};    // RLIMIT_CPU per process (0: none; the timeout still holds)
+  // RLIMIT_CPU per process (0: none; the timeout still holds): SIGXCPU when a process has used
+  // it (the result's output says "CPU time limit exceeded" when it ends the program), SIGKILL
+  // one second later if it ignores that.
+  std::chrono::seconds cpu_time{0};
   uint64_t file_size_bytes = 1ull << 30;  // RLIMIT_FSIZE: the largest file code may write
   uint32_t open_files = 1024;             // RLIMIT_NOFILE
   uint64_t tmp_bytes = 256ull << 20;      // size of the private /tmp (and /dev/shm) tmpfs

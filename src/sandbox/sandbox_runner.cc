@@ -162,6 +162,11 @@ Result<RunOutcome> SandboxRunner::Run(const Step& step, const RunLimits& limits,
   } else {
     outcome->note = std::move(*settled);
   }
+  if (outcome->signal == SIGXCPU && limits_.cpu_time.count() > 0) {
+    outcome->note +=
+        fmt::format("\nCPU time limit exceeded: a process used its {} s of CPU time (cpu_time)",
+                    limits_.cpu_time.count());
+  }
   outcome->memory_limit_exceeded = usage.oom_kills > 0;
   outcome->process_limit_reached = usage.fork_failures > 0;
   outcome->peak_memory_bytes = usage.peak_memory_bytes;
@@ -219,7 +224,10 @@ Result<RunOutcome> SandboxRunner::RunInSlot(SandboxSlot& slot, const Step& step,
   config.file_size = Limit(limits_.file_size_bytes);
   config.open_files = Limit(limits_.open_files);
   config.limit_cpu_time = limits_.cpu_time.count() > 0;
-  config.cpu_time = Limit(static_cast<uint64_t>(limits_.cpu_time.count()));
+  // SIGXCPU at the limit (the run says so), SIGKILL a second later for a process that ignores
+  // it: with both limits equal the kernel would only ever send SIGKILL, and say nothing why.
+  auto cpu_seconds = static_cast<uint64_t>(limits_.cpu_time.count());
+  config.cpu_time = rlimit{cpu_seconds, cpu_seconds + 1};
   config.init_fd = init_program_.get();
   config.init_argv = init_argv.data();
   config.envp = step.env->envp();

@@ -139,6 +139,28 @@ TEST_F(SandboxExecutorTest, MemoryLimitIsEnforcedAndReported) {
   EXPECT_EQ(Run(executor, {{"sh", "echo still works"}}).output, "still works\n");
 }
 
+// cpu_time: SIGXCPU when a process has used it, and the result says why the program died; a
+// program that ignores SIGXCPU is killed a second later. Both long before the timeout.
+TEST_F(SandboxExecutorTest, CpuTimeLimitStopsBusyCodeAndSaysSo) {
+  SandboxExecutorOptions options;
+  options.limits.cpu_time = std::chrono::seconds(1);
+  options.timeout = std::chrono::seconds(15);
+  auto executor = Make(options);
+  auto start = std::chrono::steady_clock::now();
+  auto result = Run(executor, {{"python", "print('busy', flush=True)\nwhile True: pass"}});
+  EXPECT_EQ(result.exit_code, 128 + SIGXCPU) << result.output;
+  EXPECT_EQ(result.status, ExecutionStatus::kError);
+  EXPECT_EQ(result.output,
+            "busy\n\nCPU time limit exceeded: a process used its 1 s of CPU time (cpu_time)");
+
+  auto ignoring = Run(executor, {{"python",
+                                  "import signal\nsignal.signal(signal.SIGXCPU, signal.SIG_IGN)\n"
+                                  "while True: pass"}});
+  EXPECT_EQ(ignoring.exit_code, 128 + SIGKILL) << ignoring.output;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+  EXPECT_EQ(Run(executor, {{"sh", "echo still works"}}).output, "still works\n");
+}
+
 TEST_F(SandboxExecutorTest, ForkBombHitsTheProcessLimitAndLeavesNothing) {
   SandboxExecutorOptions options;
   options.limits.max_processes = 64;
