@@ -47,24 +47,22 @@ Result<void> WriteRootIdMaps(pid_t pid, uid_t host_uid, gid_t host_gid) {
 namespace {
 
 struct HoldNamespace {
-  int ready_read, ready_write, release_read, release_write;
+  int release_read;
 };
 
 // The child of MakeUserNamespace: it shares the caller's memory and thread-local storage, so it
 // makes raw system calls only and is not instrumented by the sanitizers (whose per-thread state
-// is the caller's). Its own copy of the descriptor table: it keeps only the two ends it uses, so
-// that the parent closing its end of `release` is seen here as end of file. Every other
-// descriptor goes too: a holder that another thread started at the same moment has a copy of
-// this one's `release` end, and two holders keeping each other's would wait for ever.
+// is the caller's). Its own copy of the descriptor table: it keeps only the end it reads, so that
+// the parent closing its end of `release` is seen here as end of file. Every other descriptor
+// goes too: a holder that another thread started at the same moment has a copy of this one's
+// `release` end, and two holders keeping each other's would wait for ever. The parent does not
+// wait for it to start: the namespace exists from the clone on.
 __attribute__((no_sanitize("address", "thread", "undefined"))) int HoldNamespaceChild(void* arg) {
   const HoldNamespace* hold = static_cast<const HoldNamespace*>(arg);
-  unsigned low = static_cast<unsigned>(std::min(hold->ready_write, hold->release_read));
-  unsigned high = static_cast<unsigned>(std::max(hold->ready_write, hold->release_read));
-  if (low > 0) syscall(SYS_close_range, 0u, low - 1, 0u);
-  if (high > low + 1) syscall(SYS_close_range, low + 1, high - 1, 0u);
-  syscall(SYS_close_range, high + 1, ~0u, 0u);
+  auto keep = static_cast<unsigned>(hold->release_read);
+  if (keep > 0) syscall(SYS_close_range, 0u, keep - 1, 0u);
+  syscall(SYS_close_range, keep + 1, ~0u, 0u);
   char byte = 0;
-  syscall(SYS_write, hold->ready_write, &byte, 1);
   syscall(SYS_read, hold->release_read, &byte, 1);
   return 0;
 }
@@ -73,38 +71,28 @@ __attribute__((no_sanitize("address", "thread", "undefined"))) int HoldNamespace
 
 Result<UniqueFd> MakeUserNamespace(uid_t inside_uid, uid_t host_uid, gid_t inside_gid,
                                    gid_t host_gid) {
-  int ready[2], release[2];
-  if (pipe2(ready, O_CLOEXEC) < 0) return ErrnoError("pipe2", errno);
-  if (pipe2(release, O_CLOEXEC) < 0) {
-    close(ready[0]);
-    close(ready[1]);
-    return ErrnoError("pipe2", errno);
-  }
+  int release[2];
+  if (pipe2(release, O_CLOEXEC) < 0) return ErrnoError("pipe2", errno);
   // The child shares this process's memory (CLONE_VM) and runs on a small stack of this frame:
-  // it only writes one pipe and reads another (raw system calls, no C library state), living
-  // just long enough for its namespace to be mapped and opened. A fork-like clone would cost the
-  // whole (large, multi-threaded) process a copy-on-write fault for every page it writes next.
-  HoldNamespace hold{ready[0], ready[1], release[0], release[1]};
+  // it only reads a pipe (raw system calls, no C library state), living just long enough for its
+  // namespace to be mapped and opened. A fork-like clone would cost the whole (large,
+  // multi-threaded) process a copy-on-write fault for every page it writes next.
+  HoldNamespace hold{release[0]};
   alignas(16) char stack[16 * 1024];
   long pid =
       clone(HoldNamespaceChild, stack + sizeof(stack), CLONE_VM | CLONE_NEWUSER | SIGCHLD, &hold);
   int saved = errno;
-  close(ready[1]);
   close(release[0]);
-  UniqueFd release_fd(release[1]), ready_fd(ready[0]);
+  UniqueFd release_fd(release[1]);
   if (pid < 0) return ErrnoError("cannot create a user namespace (clone)", saved);
+  // Whatever happens next, the child is released and reaped before its stack goes.
   auto reap = [&] {
     release_fd.Reset();
     int status;
     while (waitpid(static_cast<pid_t>(pid), &status, __WALL) < 0 && errno == EINTR) {
     }
   };
-  char byte;
-  ssize_t got;
-  do {
-    got = read(ready_fd.get(), &byte, 1);
-  } while (got < 0 && errno == EINTR);
-  bool mapped = got == 1 && WriteMap(static_cast<pid_t>(pid), "uid_map", inside_uid, host_uid) &&
+  bool mapped = WriteMap(static_cast<pid_t>(pid), "uid_map", inside_uid, host_uid) &&
                 WriteMap(static_cast<pid_t>(pid), "gid_map", inside_gid, host_gid);
   saved = errno;
   UniqueFd ns;

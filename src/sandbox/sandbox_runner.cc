@@ -86,14 +86,15 @@ Result<void> SandboxRunner::BuildView(const SandboxViewOptions& options,
                                       const ConfinedFolder* work) {
   Result<std::unique_ptr<SandboxSlot>> first =
       MakeError(ErrorCode::kInternal, "the first sandbox slot was not made");
-  auto view = SandboxView::Build(options, [&] {
+  auto view = SandboxView::Build(options, [&](const std::function<void()>& view_work) {
     auto cgroups = CgroupSystem::Detect();
     if (!cgroups) {
       first = tl::unexpected(cgroups.error());
       return;
     }
     cgroups_.emplace(std::move(*cgroups));
-    first = NewSlot(-1);
+    // The view's own side work while the slot's thread makes its namespace and cgroup.
+    first = NewSlot(-1, view_work);
   });
   if (!view) return tl::unexpected(view.error());
   if (!first) return tl::unexpected(first.error());
@@ -120,16 +121,19 @@ Result<std::unique_ptr<SandboxSlot>> SandboxRunner::TakeSlot() {
   return NewSlot(view_->namespace_fd());
 }
 
-Result<std::unique_ptr<SandboxSlot>> SandboxRunner::NewSlot(int mount_namespace) {
+Result<std::unique_ptr<SandboxSlot>> SandboxRunner::NewSlot(
+    int mount_namespace, const std::function<void()>& meanwhile) {
   uint64_t number;
   {
     std::lock_guard lock(slots_mutex_);
     number = slots_made_++;
   }
-  return SandboxSlot::Create(*cgroups_, {fmt::format("{}-{}", name_prefix_, number),
-                                         {limits_.memory_bytes, limits_.max_processes},
-                                         !network_,
-                                         mount_namespace});
+  return SandboxSlot::Create(*cgroups_,
+                             {fmt::format("{}-{}", name_prefix_, number),
+                              {limits_.memory_bytes, limits_.max_processes},
+                              !network_,
+                              mount_namespace},
+                             meanwhile);
 }
 
 void SandboxRunner::ReturnSlot(std::unique_ptr<SandboxSlot> slot) {

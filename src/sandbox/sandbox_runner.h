@@ -5,6 +5,7 @@
 #define CODEEXEC_SRC_SANDBOX_SANDBOX_RUNNER_H_
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -34,7 +35,8 @@ class SandboxRunner final : public StepRunner {
   // Builds the file system view over the work folder (which must outlive the runner); once,
   // before the first Run (the work folder is known only after the core has created it). The
   // cgroup hierarchy is found and the first slot made while the view is mounted, on another
-  // thread: a one-shot run waits for the longer of the two, not for both. After each run the upper
+  // thread, and the view's id mapping is made while the slot's thread sets up: a one-shot run
+  // waits for the longest of them, not for their sum. After each run the upper
   // layer is applied to `work` (with the view's upper_layer) or `work` is scrubbed of special files
   // and setuid/setgid bits (without).
   Result<void> BuildView(const SandboxViewOptions& options, const ConfinedFolder* work);
@@ -50,7 +52,8 @@ class SandboxRunner final : public StepRunner {
   // A free slot, or a new one.
   Result<std::unique_ptr<SandboxSlot>> TakeSlot();
   // A new slot, in the mount namespace `mount_namespace` (-1: not yet in any).
-  Result<std::unique_ptr<SandboxSlot>> NewSlot(int mount_namespace);
+  Result<std::unique_ptr<SandboxSlot>> NewSlot(int mount_namespace,
+                                               const std::function<void()>& meanwhile = {});
   void ReturnSlot(std::unique_ptr<SandboxSlot> slot);
   // One run, from the clone to PID 1 reaped.
   // `layer` receives the run's upper layer, when the view has one.

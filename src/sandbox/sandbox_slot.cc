@@ -53,7 +53,8 @@ SandboxSlot::SandboxSlot(const CgroupSystem& cgroups, Options options)
     : cgroups_(cgroups), options_(std::move(options)), thread_([this] { ThreadMain(); }) {}
 
 Result<std::unique_ptr<SandboxSlot>> SandboxSlot::Create(const CgroupSystem& cgroups,
-                                                         Options options) {
+                                                         Options options,
+                                                         const std::function<void()>& meanwhile) {
   std::unique_ptr<SandboxSlot> slot(new SandboxSlot(cgroups, std::move(options)));
   void* stack = mmap(nullptr, kStackSize, PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
@@ -63,20 +64,22 @@ Result<std::unique_ptr<SandboxSlot>> SandboxSlot::Create(const CgroupSystem& cgr
     return ErrnoError("cannot guard the sandbox's setup stack", errno);
   }
   Result<void> ready;
-  slot->OnThread([&] {
-    if (slot->options_.own_network) ready = EnterEmptyNetwork();
-    if (ready && !cgroups.v2()) {
-      CgroupLimits limits = slot->options_.limits;
-      if (limits.max_processes > 0) ++limits.max_processes;  // this thread is counted there too
-      auto leaf = cgroups.CreateLeaf(slot->options_.name, limits);
-      if (!leaf) {
-        ready = tl::unexpected(leaf.error());
-        return;
-      }
-      ready = leaf->AddThread(static_cast<pid_t>(syscall(SYS_gettid)));
-      slot->slot_cgroup_.emplace(std::move(*leaf));
-    }
-  });
+  slot->OnThread(
+      [&] {
+        if (slot->options_.own_network) ready = EnterEmptyNetwork();
+        if (ready && !cgroups.v2()) {
+          CgroupLimits limits = slot->options_.limits;
+          if (limits.max_processes > 0) ++limits.max_processes;  // this thread is counted there too
+          auto leaf = cgroups.CreateLeaf(slot->options_.name, limits);
+          if (!leaf) {
+            ready = tl::unexpected(leaf.error());
+            return;
+          }
+          ready = leaf->AddThread(static_cast<pid_t>(syscall(SYS_gettid)));
+          slot->slot_cgroup_.emplace(std::move(*leaf));
+        }
+      },
+      meanwhile);
   if (!ready) return tl::unexpected(ready.error());
   // Last: the view's namespace has none of the host's paths (/sys/fs/cgroup among them).
   if (slot->options_.mount_namespace >= 0) {
@@ -127,10 +130,22 @@ void SandboxSlot::ThreadMain() {
   }
 }
 
-void SandboxSlot::OnThread(const std::function<void()>& task) {
+void SandboxSlot::OnThread(const std::function<void()>& task,
+                           const std::function<void()>& meanwhile) {
   std::unique_lock lock(mutex_);
   task_ = &task;
   wake_.notify_one();
+  if (meanwhile) {
+    lock.unlock();
+    try {
+      meanwhile();
+    } catch (...) {  // the task refers to the caller's frame: never leave before it ends
+      lock.lock();
+      done_.wait(lock, [this] { return task_ == nullptr; });
+      throw;
+    }
+    lock.lock();
+  }
   done_.wait(lock, [this] { return task_ == nullptr; });
 }
 

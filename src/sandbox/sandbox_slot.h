@@ -43,7 +43,9 @@ class SandboxSlot {
 
   // Starts the thread, moves it into a new network namespace with loopback up (when
   // own_network), on cgroup v1 into the slot's cgroup, and into the view's mount namespace.
-  static Result<std::unique_ptr<SandboxSlot>> Create(const CgroupSystem& cgroups, Options options);
+  // `meanwhile`, when given, runs on the calling thread while the slot's thread does that.
+  static Result<std::unique_ptr<SandboxSlot>> Create(const CgroupSystem& cgroups, Options options,
+                                                     const std::function<void()>& meanwhile = {});
   // Moves the thread into the view's mount namespace, once; no Clone before.
   Result<void> EnterMountNamespace(int mount_namespace);
   SandboxSlot(const SandboxSlot&) = delete;
@@ -69,8 +71,8 @@ class SandboxSlot {
 
  private:
   SandboxSlot(const CgroupSystem& cgroups, Options options);
-  // Runs `task` on the slot's thread and waits for it.
-  void OnThread(const std::function<void()>& task);
+  // Runs `task` on the slot's thread and waits for it, running `meanwhile` (if any) here first.
+  void OnThread(const std::function<void()>& task, const std::function<void()>& meanwhile = {});
   void ThreadMain();
 
   const CgroupSystem& cgroups_;

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <future>
 #include <iterator>
 #include <string>
 #include <thread>
@@ -164,8 +165,11 @@ Result<std::vector<fs::path>> CheckReadOnlyPaths(const SandboxViewOptions& optio
 // The mounting done on the template's thread, each step checked with what it was doing.
 class TemplateBuilder {
  public:
-  TemplateBuilder(const SandboxViewOptions& options, fs::path root, uid_t owner, gid_t group)
-      : options_(options), root_(std::move(root)), owner_(owner), group_(group) {}
+  // `idmap`: the user namespace that maps the work folder's owner to the sandbox's root, made by
+  // the caller meanwhile (it takes a short-lived process); waited for at the last step.
+  TemplateBuilder(const SandboxViewOptions& options, fs::path root,
+                  std::future<Result<UniqueFd>> idmap)
+      : options_(options), root_(std::move(root)), idmap_(std::move(idmap)) {}
 
   Result<UniqueFd> Build();
 
@@ -236,8 +240,7 @@ class TemplateBuilder {
 
   const SandboxViewOptions& options_;
   fs::path root_;
-  uid_t owner_;
-  gid_t group_;
+  std::future<Result<UniqueFd>> idmap_;
   std::unordered_set<std::string> made_;                         // MakeDirs
   std::unordered_map<uint64_t, unsigned long> locked_by_mount_;  // LockedFlagsOf
 };
@@ -327,7 +330,7 @@ Result<void> TemplateBuilder::Dev() {
 
 // The work folder, idmapped: its owner on disk appears as the sandbox's root (host_uid).
 Result<void> TemplateBuilder::Work() {
-  auto ns = MakeUserNamespace(owner_, options_.host_uid, group_, options_.host_gid);
+  auto ns = idmap_.get();
   if (!ns) return tl::unexpected(ns.error());
   UniqueFd tree(static_cast<int>(syscall(SYS_open_tree, AT_FDCWD, options_.work_dir.c_str(),
                                          OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)));
@@ -470,7 +473,7 @@ void AddRunSteps(const SandboxViewOptions& options, MountSteps& run) {
 }  // namespace
 
 Result<SandboxView> SandboxView::Build(const SandboxViewOptions& given,
-                                       const std::function<void()>& meanwhile) {
+                                       const std::function<void(const SideWork&)>& meanwhile) {
   struct stat work;
   if (stat(given.work_dir.c_str(), &work) != 0) {
     return ErrnoError("cannot look at the work folder " + given.work_dir.string(), errno);
@@ -484,15 +487,25 @@ Result<SandboxView> SandboxView::Build(const SandboxViewOptions& given,
   auto base = MakeTempFolder("codeexec-view");
   if (!base) return tl::unexpected(base.error());
   Result<UniqueFd> ns = MakeError(ErrorCode::kInternal, "the template thread did not run");
-  std::thread builder_thread([&] {
-    TemplateBuilder builder(options, *base, work.st_uid, work.st_gid);
+  std::promise<Result<UniqueFd>> idmap;
+  bool idmap_given = false;
+  std::thread builder_thread([&, made = idmap.get_future()]() mutable {
+    TemplateBuilder builder(options, *base, std::move(made));
     ns = builder.Build();
   });
   SandboxView view;
+  SideWork make_idmap = [&] {
+    if (idmap_given) return;
+    idmap.set_value(
+        MakeUserNamespace(work.st_uid, options.host_uid, work.st_gid, options.host_gid));
+    idmap_given = true;
+  };
   try {
     AddRunSteps(options, view.run_steps_);
-    if (meanwhile) meanwhile();
+    if (meanwhile) meanwhile(make_idmap);
+    make_idmap();
   } catch (...) {  // std::thread and allocation may throw: never leave the builder unjoined
+    if (!idmap_given) idmap.set_value(MakeError(ErrorCode::kInternal, "the view was abandoned"));
     builder_thread.join();
     rmdir(base->c_str());
     throw;

@@ -61,10 +61,14 @@ struct SandboxViewOptions {
 
 class SandboxView {
  public:
-  // Mounts the view on a thread of its own; `meanwhile`, when given, runs on the calling thread
-  // in the meantime (work that does not need the view, done in parallel with it).
+  // Mounts the view on a thread of its own. `meanwhile`, when given, runs on the calling thread
+  // in the meantime (work that does not need the view, done in parallel with it). It receives the
+  // view's own side work for this thread (making the work folder's id mapping, which takes a
+  // short-lived process), to run when it would otherwise wait; Build runs it after `meanwhile`
+  // if it did not.
+  using SideWork = std::function<void()>;
   static Result<SandboxView> Build(const SandboxViewOptions& options,
-                                   const std::function<void()>& meanwhile = {});
+                                   const std::function<void(const SideWork&)>& meanwhile = {});
 
   SandboxView(SandboxView&&) = default;
   SandboxView& operator=(SandboxView&&) = default;
