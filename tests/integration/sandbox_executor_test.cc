@@ -300,6 +300,37 @@ TEST_F(SandboxExecutorTest, ReadOnlyPathsAreSeenInEveryRunAndStayUnchanged) {
   EXPECT_FALSE(fs::exists(outside / "new"));
 }
 
+// A read-only folder may hold the work folder: the code reads the rest of it and writes only
+// the work folder, with the upper layer and without.
+TEST_F(SandboxExecutorTest, AReadOnlyFolderMayHoldTheWorkFolder) {
+  testing::TempDir project{"sandbox-ro-project"};
+  fs::permissions(project.path(),
+                  fs::perms::group_read | fs::perms::group_exec | fs::perms::others_read |
+                      fs::perms::others_exec,
+                  fs::perm_options::add);
+  std::ofstream(project.path() / "readme.txt") << "project\n";
+  fs::create_directory(project.path() / "work");
+  for (bool upper_layer : {true, false}) {
+    SCOPED_TRACE(upper_layer ? "with the upper layer" : "work folder bound as it is");
+    SandboxExecutorOptions options;
+    if (!upper_layer) options.limits.work_dir_bytes = options.limits.work_dir_files = 0;
+    options.work_dir = project.path() / "work";
+    options.read_only_paths = {project.path()};
+    options.timeout = std::chrono::seconds(20);
+    auto executor = SandboxExecutor::Create(options);
+    ASSERT_TRUE(executor) << executor.error().ToString();
+    auto result =
+        executor->ExecuteCodeBlocks({{"sh",
+                                      "cat ../readme.txt && echo data > out.txt && cat out.txt\n"
+                                      "(echo x > ../new) 2>/dev/null || echo parent read-only"}});
+    ASSERT_TRUE(result) << result.error().ToString();
+    EXPECT_EQ(result->stdout_text, "project\ndata\nparent read-only\n") << result->output;
+    EXPECT_EQ(testing::ReadWholeFile(project.path() / "work" / "out.txt"), "data\n");
+    EXPECT_FALSE(fs::exists(project.path() / "new"));
+    fs::remove(project.path() / "work" / "out.txt");
+  }
+}
+
 // A read-only path the code could never see, or could write anyway, is an error that says so.
 TEST_F(SandboxExecutorTest, ReadOnlyPathsTheCodeCouldNotSeeAreRefused) {
   fs::create_directory(work_.path() / "inputs");
