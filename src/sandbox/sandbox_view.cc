@@ -14,7 +14,6 @@
 #include <cerrno>
 #include <cstring>
 #include <future>
-#include <iterator>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -108,15 +107,18 @@ unsigned long LockedFlags(const fs::path& path) {
   return flags;
 }
 
-bool UnderTmp(const fs::path& path) {
-  auto part = path.begin();
-  return part != path.end() && ++part != path.end() && *part == "tmp";
-}
-
 // `path` is `folder` or inside it (both absolute, without . or ..).
 bool Within(const fs::path& path, const fs::path& folder) {
   auto [in_folder, in_path] = std::mismatch(folder.begin(), folder.end(), path.begin(), path.end());
   return in_folder == folder.end();
+}
+
+bool UnderTmp(const fs::path& path) { return Within(path, "/tmp"); }
+
+// Run steps that make `dir` and its parents (existing ones are fine).
+void AddMkdirs(MountSteps& run, const fs::path& dir) {
+  fs::path current = "/";
+  for (const auto& part : dir.relative_path()) run.Mkdir((current /= part).string());
 }
 
 // An empty host folder to mount the view's root on, in the builder's namespace only: on /dev/shm
@@ -456,23 +458,16 @@ void AddRunSteps(const SandboxViewOptions& options, MountSteps& run) {
   run.Mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
             "newinstance,ptmxmode=0666,mode=0620");
   for (const fs::path* path : under_tmp) {
-    fs::path relative = path->lexically_relative("/tmp");
-    fs::path current = "/tmp";
-    for (auto part = relative.begin(); std::next(part) != relative.end(); ++part) {
-      run.Mkdir((current /= *part).string());
-    }
+    AddMkdirs(run, path->parent_path());
     if (fs::is_directory(*path, probe)) {
       run.Mkdir(path->string());
     } else {
       run.Touch(path->string());
     }
     // The view's mount is read-only and locked, and its copy keeps both.
-    run.BindFrom(kKeptViewTmp, relative.string(), path->string());
+    run.BindFrom(kKeptViewTmp, path->lexically_relative("/tmp").string(), path->string());
   }
-  if (UnderTmp(options.work_dir)) {
-    fs::path current = "/";
-    for (const auto& part : options.work_dir.relative_path()) run.Mkdir((current /= part).string());
-  }
+  if (UnderTmp(options.work_dir)) AddMkdirs(run, options.work_dir);
   if (options.upper_layer) {
     run.Overlay(options.work_dir.string(), MS_NOSUID | MS_NODEV);
   } else {
