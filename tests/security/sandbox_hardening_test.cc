@@ -191,6 +191,56 @@ TEST_F(SandboxHardeningTest, TheWorkFolderLimitStopsWritesAndSaysSo) {
   EXPECT_EQ(result.stdout_text, "524288\n");
 }
 
+// A read-only path under /tmp is bound again by every run, from the view's /tmp kept open for
+// the purpose: the code gets no descriptor of it, and can neither uncover, remount, write nor
+// re-mode the path, in either way of showing the work folder.
+TEST_F(SandboxHardeningTest, ReadOnlyPathsUnderTmpLeaveNothingToReachOrChange) {
+  fs::path shared = root_.path() / "shared";
+  fs::create_directories(shared);
+  std::ofstream(shared / "data.txt") << "host\n";
+  mode_t folder_mode = Mode(shared), file_mode = Mode(shared / "data.txt");
+  std::string at = shared.string();
+  for (bool limited : {true, false}) {
+    SCOPED_TRACE(limited ? "with the work folder's limit" : "without");
+    fs::remove_all(work());
+    fs::create_directories(work());
+    SandboxExecutorOptions options;
+    if (!limited) options.limits.work_dir_bytes = options.limits.work_dir_files = 0;
+    options.read_only_paths = {shared};
+    auto executor = Make(options);
+    auto result = Run(executor,
+                      "ls /proc/self/fd | wc -l\n"
+                      "umount " +
+                          at +
+                          " 2>/dev/null || echo no umount\n"
+                          "mount -o remount,rw " +
+                          at +
+                          " 2>/dev/null || echo no remount\n"
+                          "(echo x > " +
+                          at +
+                          "/data.txt) 2>/dev/null || echo no write\n"
+                          "chmod 777 " +
+                          at + " " + at +
+                          "/data.txt 2>/dev/null || echo no chmod\n"
+                          "ln -s /etc " +
+                          at +
+                          "/link 2>/dev/null || echo no link\n"
+                          "mkfifo " +
+                          at +
+                          "/fifo 2>/dev/null || echo no fifo\n"
+                          "cat " +
+                          at + "/data.txt");
+    // ls's own descriptors: 0, 1, 2 and the folder it lists.
+    EXPECT_EQ(result.output,
+              "4\nno umount\nno remount\nno write\nno chmod\nno link\nno fifo\nhost\n");
+  }
+  EXPECT_EQ(testing::ReadWholeFile(shared / "data.txt"), "host\n");
+  EXPECT_EQ(Mode(shared), folder_mode);
+  EXPECT_EQ(Mode(shared / "data.txt"), file_mode);
+  EXPECT_FALSE(fs::exists(fs::symlink_status(shared / "link")));
+  EXPECT_FALSE(fs::exists(fs::symlink_status(shared / "fifo")));
+}
+
 TEST_F(SandboxHardeningTest, TheWorkFoldersLayersAreOutOfReach) {
   auto executor = Make();
   auto result = Run(executor, "ls -A /dev/shm; ls /proc/self/fd | wc -l; ls -A / | tr '\\n' ' '");
