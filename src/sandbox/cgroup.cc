@@ -179,21 +179,12 @@ CgroupLeaf::CgroupLeaf(CgroupLeaf&& other) noexcept
   other.dirs_.clear();
 }
 
-Result<void> CgroupLeaf::AddProcess(pid_t pid) const {
-  std::string text = std::to_string(pid);
-  for (const auto& dir : dirs_) {
-    if (auto added = WriteFile(dir + "/cgroup.procs", text); !added) return added;
-  }
-  return {};
-}
-
-Result<void> CgroupLeaf::AddThread(pid_t tid) const {
+Result<void> CgroupLeaf::AddCallingThread() const {
   if (v2_) {
     return MakeError(ErrorCode::kInternal, "cgroup v2 keeps a process's threads together");
   }
-  std::string text = std::to_string(tid);
   for (const auto& dir : dirs_) {
-    if (auto added = WriteFile(dir + "/tasks", text); !added) return added;
+    if (auto added = WriteFile(dir + "/tasks", "0"); !added) return added;
   }
   return {};
 }
@@ -267,7 +258,7 @@ void CgroupLeaf::KillAll() const {
   if (v2_ && WriteFile(dirs_[0] + "/cgroup.kill", "1")) return;
   // v1 has no cgroup.kill: signal every member until none is left (they cannot fork faster than
   // SIGKILL lands, and the pids limit bounds them anyway). This process may be listed, for a
-  // thread of it parked here (AddThread); it is spared.
+  // thread of it parked here (AddCallingThread); it is spared.
   for (int round = 0; round < 100; ++round) {
     std::vector<pid_t> others = OtherProcesses(pids_dir());
     if (others.empty()) return;

@@ -8,7 +8,6 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -75,7 +74,7 @@ Result<std::unique_ptr<SandboxSlot>> SandboxSlot::Create(const CgroupSystem& cgr
             ready = tl::unexpected(leaf.error());
             return;
           }
-          ready = leaf->AddThread(static_cast<pid_t>(syscall(SYS_gettid)));
+          ready = leaf->AddCallingThread();
           slot->slot_cgroup_.emplace(std::move(*leaf));
         }
       },

@@ -1,7 +1,7 @@
 // SandboxSlot: where sandboxes are cloned from. A thread of this process that lives in a cgroup
 // and an empty network namespace of its own; every sandbox it clones starts inside both, so a run
-// pays neither a cgroup migration (an RCU grace period on cgroup v1, ~10 ms) nor the creation of
-// a network namespace (~300 us). Runs in one slot follow each other; SandboxRunner keeps one slot
+// pays neither a cgroup migration (see CgroupLeaf::AddCallingThread) nor the creation of a
+// network namespace (~300 us). Runs in one slot follow each other; SandboxRunner keeps one slot
 // per concurrent caller.
 //
 // Accounting per run: on cgroup v1 the slot's cgroup is reused and its counters are read as
