@@ -69,10 +69,10 @@ __attribute__((no_sanitize("address", "thread", "undefined"))) int HoldNamespace
 
 }  // namespace
 
-Result<UniqueFd> MakeUserNamespace(uid_t inside_uid, uid_t host_uid, gid_t inside_gid,
-                                   gid_t host_gid) {
+void MakeUserNamespace(uid_t inside_uid, uid_t host_uid, gid_t inside_gid, gid_t host_gid,
+                       const std::function<void(Result<UniqueFd>)>& deliver) {
   int release[2];
-  if (pipe2(release, O_CLOEXEC) < 0) return ErrnoError("pipe2", errno);
+  if (pipe2(release, O_CLOEXEC) < 0) return deliver(ErrnoError("pipe2", errno));
   // The child shares this process's memory (CLONE_VM) and runs on a small stack of this frame:
   // it only reads a pipe (raw system calls, no C library state), living just long enough for its
   // namespace to be mapped and opened. A fork-like clone would cost the whole (large,
@@ -84,14 +84,18 @@ Result<UniqueFd> MakeUserNamespace(uid_t inside_uid, uid_t host_uid, gid_t insid
   int saved = errno;
   close(release[0]);
   UniqueFd release_fd(release[1]);
-  if (pid < 0) return ErrnoError("cannot create a user namespace (clone)", saved);
+  if (pid < 0) return deliver(ErrnoError("cannot create a user namespace (clone)", saved));
   // Whatever happens next, the child is released and reaped before its stack goes.
-  auto reap = [&] {
-    release_fd.Reset();
-    int status;
-    while (waitpid(static_cast<pid_t>(pid), &status, __WALL) < 0 && errno == EINTR) {
+  struct Reap {
+    long pid;
+    UniqueFd& release;
+    ~Reap() {
+      release.Reset();
+      int status;
+      while (waitpid(static_cast<pid_t>(pid), &status, __WALL) < 0 && errno == EINTR) {
+      }
     }
-  };
+  } reap{pid, release_fd};
   bool mapped = WriteMap(static_cast<pid_t>(pid), "uid_map", inside_uid, host_uid) &&
                 WriteMap(static_cast<pid_t>(pid), "gid_map", inside_gid, host_gid);
   saved = errno;
@@ -100,11 +104,11 @@ Result<UniqueFd> MakeUserNamespace(uid_t inside_uid, uid_t host_uid, gid_t insid
     ns.Reset(open(fmt::format("/proc/{}/ns/user", pid).c_str(), O_RDONLY | O_CLOEXEC));
     saved = errno;
   }
-  reap();
   if (!mapped || !ns.valid()) {
-    return ErrnoError("cannot map the user namespace for the work folder's idmapped mount", saved);
+    return deliver(
+        ErrnoError("cannot map the user namespace for the work folder's idmapped mount", saved));
   }
-  return ns;
+  deliver(std::move(ns));
 }
 
 }  // namespace codeexec

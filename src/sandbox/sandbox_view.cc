@@ -501,9 +501,12 @@ Result<SandboxView> SandboxView::Build(const SandboxViewOptions& given,
   SandboxView view;
   SideWork make_idmap = [&] {
     if (idmap_given) return;
-    idmap.set_value(
-        MakeUserNamespace(work.st_uid, options.host_uid, work.st_gid, options.host_gid));
-    idmap_given = true;
+    // The builder goes on as soon as the namespace is open, while its helper process ends.
+    MakeUserNamespace(work.st_uid, options.host_uid, work.st_gid, options.host_gid,
+                      [&](Result<UniqueFd> made) {
+                        idmap.set_value(std::move(made));
+                        idmap_given = true;
+                      });
   };
   try {
     AddRunSteps(options, view.run_steps_);
