@@ -208,28 +208,17 @@ TEST_F(SandboxHardeningTest, ReadOnlyPathsUnderTmpLeaveNothingToReachOrChange) {
     if (!limited) options.limits.work_dir_bytes = options.limits.work_dir_files = 0;
     options.read_only_paths = {shared};
     auto executor = Make(options);
-    auto result = Run(executor,
-                      "ls /proc/self/fd | wc -l\n"
-                      "umount " +
-                          at +
-                          " 2>/dev/null || echo no umount\n"
-                          "mount -o remount,rw " +
-                          at +
-                          " 2>/dev/null || echo no remount\n"
-                          "(echo x > " +
-                          at +
-                          "/data.txt) 2>/dev/null || echo no write\n"
-                          "chmod 777 " +
-                          at + " " + at +
-                          "/data.txt 2>/dev/null || echo no chmod\n"
-                          "ln -s /etc " +
-                          at +
-                          "/link 2>/dev/null || echo no link\n"
-                          "mkfifo " +
-                          at +
-                          "/fifo 2>/dev/null || echo no fifo\n"
-                          "cat " +
-                          at + "/data.txt");
+    auto result =
+        Run(executor, "p='" + at +
+                          "'\n"
+                          "ls /proc/self/fd | wc -l\n"
+                          "umount \"$p\" 2>/dev/null || echo no umount\n"
+                          "mount -o remount,rw \"$p\" 2>/dev/null || echo no remount\n"
+                          "(echo x > \"$p/data.txt\") 2>/dev/null || echo no write\n"
+                          "chmod 777 \"$p\" \"$p/data.txt\" 2>/dev/null || echo no chmod\n"
+                          "ln -s /etc \"$p/link\" 2>/dev/null || echo no link\n"
+                          "mkfifo \"$p/fifo\" 2>/dev/null || echo no fifo\n"
+                          "cat \"$p/data.txt\"");
     // ls's own descriptors: 0, 1, 2 and the folder it lists.
     EXPECT_EQ(result.output,
               "4\nno umount\nno remount\nno write\nno chmod\nno link\nno fifo\nhost\n");
